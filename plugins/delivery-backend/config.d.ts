@@ -1,0 +1,84 @@
+export interface Config {
+  /** Configuration of the Delivery plugins. */
+  delivery?: {
+    /**
+     * Clusters to watch (and, where `reconciler.clusters` says so, to reconcile). Same shape as the Kubernetes
+     * plugin's `type: config` clusters. When absent, the clusters of `kubernetes.clusterLocatorMethods` entries of
+     * `type: config` are used, so an app that already configures the Kubernetes plugin needs nothing more.
+     */
+    clusters?: Array<{
+      /** Unique name shown in the UI and used in canary keys. */
+      name: string;
+      /** API server URL. */
+      url: string;
+      /** Only `serviceAccount` is supported: the token below is used as a bearer token. */
+      authProvider?: 'serviceAccount';
+      /**
+       * Bearer token of the ServiceAccount the plugin acts as.
+       * @visibility secret
+       */
+      serviceAccountToken?: string;
+      /**
+       * Base64 PEM of the API server's CA.
+       * @visibility secret
+       */
+      caData?: string;
+      /** Path to a PEM file with the API server's CA. */
+      caFile?: string;
+      /** Skip TLS verification (local clusters only). */
+      skipTLSVerify?: boolean;
+      /**
+       * Link to the cluster's dashboard, shown on the Delivery tab.
+       * @visibility frontend
+       */
+      dashboardUrl?: string;
+    }>;
+    /** The canary reconciler: which clusters and namespaces this backend drives (the rest are only watched). */
+    reconciler?: {
+      /** Turn the reconciler on. Default false: the plugin only observes (for example an upstream Flagger). */
+      enabled?: boolean;
+      /** Cluster names to reconcile; default all configured clusters. */
+      clusters?: string[];
+      /** Namespaces to reconcile; default all. */
+      namespaces?: string[];
+      /** Default Prometheus URL for built-in metrics (Flagger's `-metrics-server`). Default `http://prometheus:9090`. */
+      metricsServer?: string;
+      /** Mesh provider used when a Canary sets no `spec.provider` (Flagger's `-mesh-provider`). Default `kubernetes`. */
+      meshProvider?: string;
+      /** Maximum canaries analysed at once. Default 16. */
+      workers?: number;
+      /** Maximum concurrent queries per Prometheus endpoint. Default 8. */
+      maxQueriesPerEndpoint?: number;
+      /** Namespace of the leader-election Lease. Default `kube-system`. */
+      leaseNamespace?: string;
+    };
+    /** History kept in the plugin database. */
+    history?: {
+      /** Days of runs, checks and events to keep. Default 30. */
+      retentionDays?: number;
+    };
+    /** Links to Grafana from the Delivery tab. */
+    grafana?: {
+      /**
+       * Base URL of Grafana, e.g. `https://grafana.example.com`.
+       * @visibility frontend
+       */
+      baseUrl?: string;
+      /**
+       * Dashboard path per provider (`linkerd`, `nginx`, `gatewayapi`, `default`), e.g. `/d/flagger-linkerd/canary`.
+       * @visibility frontend
+       */
+      dashboards?: { [provider: string]: string };
+    };
+    /** Approval gates. */
+    gates?: {
+      /** Distinct approvers a gate needs unless the Canary or entity says otherwise. Default 1. */
+      requiredApprovals?: number;
+      /**
+       * Shared secrets, per cluster name, that an upstream Flagger's gate webhooks carry in their URL.
+       * @visibility secret
+       */
+      clusterSecrets?: { [cluster: string]: string };
+    };
+  };
+}

@@ -1,0 +1,133 @@
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+
+/** One cluster as configured by the operator. Credentials come only from here, never from requests or the catalog. */
+export interface ClusterConfig {
+  name: string;
+  url: string;
+  serviceAccountToken?: string;
+  caData?: string;
+  caFile?: string;
+  skipTLSVerify: boolean;
+  dashboardUrl?: string;
+}
+
+export interface ReconcilerConfig {
+  enabled: boolean;
+  clusters: string[];
+  namespaces?: string[];
+  metricsServer: string;
+  meshProvider: string;
+  workers: number;
+  maxQueriesPerEndpoint: number;
+  leaseNamespace: string;
+}
+
+export interface DeliveryConfig {
+  clusters: ClusterConfig[];
+  /** Where the cluster list came from, so the health route and logs can say it. */
+  clusterSource: 'delivery.clusters' | 'kubernetes.clusterLocatorMethods' | 'none';
+  reconciler: ReconcilerConfig;
+  retentionDays: number;
+  grafana: { baseUrl?: string; dashboards: Record<string, string> };
+  gates: { requiredApprovals: number; clusterSecrets: Record<string, string> };
+}
+
+function readCluster(c: Config, at: string): ClusterConfig {
+  const authProvider = c.getOptionalString('authProvider') ?? 'serviceAccount';
+  if (authProvider !== 'serviceAccount') {
+    throw new InputError(
+      `${at}.authProvider: "${authProvider}" is not supported; use "serviceAccount" with serviceAccountToken`,
+    );
+  }
+  const url = c.getString('url');
+  try {
+    // eslint-disable-next-line no-new
+    new URL(url);
+  } catch {
+    throw new InputError(`${at}.url: "${url}" is not a URL; expected e.g. https://10.0.0.1:6443`);
+  }
+  return {
+    name: c.getString('name'),
+    url,
+    serviceAccountToken: c.getOptionalString('serviceAccountToken'),
+    caData: c.getOptionalString('caData'),
+    caFile: c.getOptionalString('caFile'),
+    skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
+    dashboardUrl: c.getOptionalString('dashboardUrl'),
+  };
+}
+
+/** Reads and validates the plugin's configuration; throws an InputError naming the key and the fix. */
+export function readDeliveryConfig(config: Config): DeliveryConfig {
+  let clusters: ClusterConfig[] = [];
+  let clusterSource: DeliveryConfig['clusterSource'] = 'none';
+  const own = config.getOptionalConfigArray('delivery.clusters');
+  if (own) {
+    clusters = own.map((c, i) => readCluster(c, `delivery.clusters[${i}]`));
+    clusterSource = 'delivery.clusters';
+  } else {
+    const methods = config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+    methods.forEach((m, i) => {
+      if (m.getString('type') !== 'config') return;
+      (m.getOptionalConfigArray('clusters') ?? []).forEach((c, j) =>
+        clusters.push(readCluster(c, `kubernetes.clusterLocatorMethods[${i}].clusters[${j}]`)),
+      );
+    });
+    if (clusters.length) clusterSource = 'kubernetes.clusterLocatorMethods';
+  }
+  const seen = new Set<string>();
+  for (const c of clusters) {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(c.name)) {
+      throw new InputError(
+        `cluster name "${c.name}" is invalid; use lowercase letters, digits, "-" and "." (it appears in URLs)`,
+      );
+    }
+    if (seen.has(c.name)) {
+      throw new InputError(`cluster name "${c.name}" is configured twice; cluster names must be unique`);
+    }
+    seen.add(c.name);
+  }
+
+  const names = clusters.map(c => c.name);
+  const reconcilerClusters = config.getOptionalStringArray('delivery.reconciler.clusters') ?? names;
+  for (const n of reconcilerClusters) {
+    if (!seen.has(n)) {
+      throw new InputError(
+        `delivery.reconciler.clusters: "${n}" is not a configured cluster; known clusters: ${names.join(', ') || 'none'}`,
+      );
+    }
+  }
+  const positive = (key: string, def: number) => {
+    const v = config.getOptionalNumber(key) ?? def;
+    if (!Number.isFinite(v) || v <= 0) throw new InputError(`${key}: must be a positive number, got ${v}`);
+    return v;
+  };
+  const secrets = config.getOptionalConfig('delivery.gates.clusterSecrets');
+  const clusterSecrets: Record<string, string> = {};
+  for (const key of secrets?.keys() ?? []) clusterSecrets[key] = secrets!.getString(key);
+  const dashboards = config.getOptionalConfig('delivery.grafana.dashboards');
+  const dashboardMap: Record<string, string> = {};
+  for (const key of dashboards?.keys() ?? []) dashboardMap[key] = dashboards!.getString(key);
+
+  return {
+    clusters,
+    clusterSource,
+    reconciler: {
+      enabled: config.getOptionalBoolean('delivery.reconciler.enabled') ?? false,
+      clusters: reconcilerClusters,
+      namespaces: config.getOptionalStringArray('delivery.reconciler.namespaces'),
+      metricsServer: config.getOptionalString('delivery.reconciler.metricsServer') ?? 'http://prometheus:9090',
+      meshProvider: config.getOptionalString('delivery.reconciler.meshProvider') ?? 'kubernetes',
+      workers: positive('delivery.reconciler.workers', 16),
+      maxQueriesPerEndpoint: positive('delivery.reconciler.maxQueriesPerEndpoint', 8),
+      leaseNamespace: config.getOptionalString('delivery.reconciler.leaseNamespace') ?? 'kube-system',
+    },
+    retentionDays: positive('delivery.history.retentionDays', 30),
+    grafana: { baseUrl: config.getOptionalString('delivery.grafana.baseUrl'), dashboards: dashboardMap },
+    gates: {
+      requiredApprovals: positive('delivery.gates.requiredApprovals', 1),
+      clusterSecrets,
+    },
+  };
+}

@@ -1,0 +1,21 @@
+export interface Config {
+  delivery?: {
+    grafana?: {
+      /**
+       * Base URL of Grafana for "Open in Grafana" links.
+       * @visibility frontend
+       */
+      baseUrl?: string;
+      /**
+       * Dashboard path per provider (`linkerd`, `nginx`, `gatewayapi`, `default`).
+       * @visibility frontend
+       */
+      dashboards?: { [provider: string]: string };
+    };
+    /**
+     * Seconds between polls when Signals are not available. Default 15.
+     * @visibility frontend
+     */
+    pollIntervalSeconds?: number;
+  };
+}
