@@ -186,6 +186,35 @@ export interface CanaryDetails extends CanarySummary {
   generatedObjects: GeneratedObject[];
   yaml: string;
   links: Array<{ title: string; url: string }>;
+  /**
+   * Actions the calling user may take on this canary right now, already filtered by permission and phase.
+   * Absent until the actions backend exists; the UI renders no buttons then.
+   * Performed with `POST /canaries/:cluster/:namespace/:name/actions/:id` and body `{ gate?, comment? }`.
+   */
+  actions?: CanaryAction[];
+}
+
+/** One action button on a canary card. */
+export interface CanaryAction {
+  /** e.g. `approve`, `reject`, `promote`, `abort`, `pause`, `resume`, `retry`. */
+  id: string;
+  label: string;
+  /** The gate (webhook name) an approve/reject applies to. */
+  gate?: string;
+  /** Question asked in the confirmation dialog; a generic one is used when absent. */
+  confirm?: string;
+  /** Aborting or rejecting: the dialog's confirm button is styled as dangerous. */
+  destructive?: boolean;
+}
+
+/** Signals channel on which the backend announces that a canary changed; subscribers re-fetch it. */
+export const DELIVERY_CANARY_SIGNAL_CHANNEL = 'delivery:canary';
+
+/** Message on {@link DELIVERY_CANARY_SIGNAL_CHANNEL}: which canary changed, never its content. */
+export interface CanarySignalMessage {
+  cluster: string;
+  namespace: string;
+  name: string;
 }
 
 export interface FleetQuery {
