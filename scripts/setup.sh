@@ -34,9 +34,9 @@ fi
 if [ "$want_system" = 1 ]; then
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
-  [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql)
-  command -v prometheus >/dev/null || missing+=(prometheus)
-  command -v promtool >/dev/null || missing+=(prometheus)
+  compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+  { command -v prometheus && command -v promtool; } >/dev/null || missing+=(prometheus)
+  command -v openssl >/dev/null || missing+=(openssl)
   if [ "${#missing[@]}" -gt 0 ]; then
     step "Installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

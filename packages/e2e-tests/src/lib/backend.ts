@@ -1,0 +1,130 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The repository root: the nearest folder upwards from the working directory that holds backstage.json. */
+export const repoRoot = (() => {
+  let dir = process.cwd();
+  while (!fs.existsSync(path.join(dir, 'backstage.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('run the e2e tests from inside the repository');
+    dir = parent;
+  }
+  return dir;
+})();
+
+export interface RunningBackend {
+  baseUrl: string;
+  port: number;
+  logPath: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+// Jest may be interrupted; never leave a backend behind.
+process.once('exit', () => {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * Starts packages/backend the way `yarn start` does, on a free port, with extra config layered on top of
+ * app-config.yaml, and waits until `/api/delivery/health` answers.
+ */
+export async function startBackend(options: {
+  config?: Record<string, unknown>;
+  configFiles?: string[];
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<RunningBackend> {
+  const port = await freePort();
+  const baseUrl = `http://localhost:${port}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-backend-'));
+  const overrides = {
+    app: { baseUrl },
+    backend: { baseUrl, listen: { port, host: '127.0.0.1' }, cors: { origin: baseUrl } },
+    ...options.config,
+  };
+  const overridePath = path.join(dir, 'app-config.test.json');
+  fs.writeFileSync(overridePath, JSON.stringify(overrides));
+  // JSON is valid YAML, and the CLI accepts any file as a config layer.
+  const args = ['package', 'start'];
+  for (const f of [path.join(repoRoot, 'app-config.yaml'), ...(options.configFiles ?? []), overridePath]) {
+    args.push('--config', f);
+  }
+  const logPath = path.join(dir, 'backend.log');
+  const log = fs.openSync(logPath, 'a');
+  const cli = path.join(repoRoot, 'node_modules/.bin/backstage-cli');
+  const child = spawn(cli, args, {
+    cwd: path.join(repoRoot, 'packages/backend'),
+    env: { ...process.env, ...options.env, NODE_ENV: 'development' },
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
+  running.add(child);
+
+  const stop = async () => {
+    running.delete(child);
+    if (child.exitCode !== null) return;
+    const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`backend exited with ${child.exitCode}; log:\n${tail(logPath)}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/api/delivery/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`backend did not become healthy on ${baseUrl}; log:\n${tail(logPath)}`);
+    }
+    await new Promise(r => setTimeout(r, 1000));
+  }
+  return { baseUrl, port, logPath, stop };
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-40).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
