@@ -3,14 +3,16 @@ import { CanaryAnalysis, CanarySpec, effectiveAnalysis } from './types/canary';
 /** How a canary shifts traffic; decided from the analysis block exactly as Flagger does. */
 export type DeliveryStrategy = 'canary' | 'ab-testing' | 'blue-green' | 'blue-green-mirroring' | 'canary-mirroring';
 
-export function strategyOf(spec: CanarySpec): DeliveryStrategy {
+export function strategyOf(spec: CanarySpec, defaultProvider?: string): DeliveryStrategy {
   const analysis = effectiveAnalysis(spec) ?? {};
   const iterations = analysis.iterations ?? 0;
-  if (iterations > 0 && (analysis.match?.length ?? 0) > 0 && spec.provider !== 'kubernetes') {
+  // Flagger resolves the provider per canary before choosing; `kubernetes` can only switch whole services.
+  const kubernetes = (spec.provider || defaultProvider) === 'kubernetes';
+  if (iterations > 0 && (analysis.match?.length ?? 0) > 0 && !kubernetes) {
     return 'ab-testing';
   }
-  if (iterations > 0 || spec.provider === 'kubernetes') {
-    return analysis.mirror && spec.provider !== 'kubernetes' ? 'blue-green-mirroring' : 'blue-green';
+  if (iterations > 0 || kubernetes) {
+    return analysis.mirror && !kubernetes ? 'blue-green-mirroring' : 'blue-green';
   }
   return analysis.mirror ? 'canary-mirroring' : 'canary';
 }
@@ -21,12 +23,12 @@ export function isAnalysisSkipped(spec: CanarySpec): boolean {
 }
 
 /**
- * Highest canary weight before promotion. `maxWeight` is ignored when `stepWeights` is set (then the last step,
- * capped at 100, is the maximum).
+ * Highest canary weight before promotion. With `stepWeights` the last step (capped at 100) is the maximum and
+ * `maxWeight` is ignored, even when `stepWeight` is also set (then `stepWeight` sizes the steps, Flagger's rule).
  */
 export function maxWeightOf(analysis: CanaryAnalysis): number {
   const steps = analysis.stepWeights ?? [];
-  if (!(analysis.stepWeight && analysis.stepWeight > 0) && steps.length > 0) {
+  if (steps.length > 0) {
     return Math.min(100, steps[steps.length - 1]);
   }
   return analysis.maxWeight && analysis.maxWeight > 0 ? analysis.maxWeight : 100;
@@ -89,7 +91,7 @@ export interface PlannedStep {
 }
 
 /** The whole plan of a run, as the Delivery tab's stepper shows it. */
-export function plannedSteps(spec: CanarySpec): PlannedStep[] {
+export function plannedSteps(spec: CanarySpec, defaultProvider?: string): PlannedStep[] {
   const analysis = effectiveAnalysis(spec) ?? {};
   const hooks = analysis.webhooks ?? [];
   const steps: PlannedStep[] = [];
@@ -100,43 +102,64 @@ export function plannedSteps(spec: CanarySpec): PlannedStep[] {
     steps.push({ kind: 'promote', label: 'Promote (analysis skipped)' });
     return steps;
   }
-  const strategy = strategyOf(spec);
+  const strategy = strategyOf(spec, defaultProvider);
+  const kubernetes = (spec.provider || defaultProvider) === 'kubernetes';
   if (strategy === 'canary' || strategy === 'canary-mirroring') {
     if (strategy === 'canary-mirroring') steps.push({ kind: 'weight', label: 'Mirror', weight: 0 });
     for (const w of plannedWeights(analysis)) {
       steps.push({ kind: 'weight', label: `${w}%`, weight: w });
     }
   } else {
-    const n = Math.max(1, analysis.iterations ?? 10);
+    // The kubernetes provider forces 10 iterations when none are set.
+    const n = (analysis.iterations ?? 0) < 1 ? 10 : (analysis.iterations as number);
     for (let i = 1; i <= n; i++) {
       steps.push({ kind: 'iteration', label: `Iteration ${i}/${n}`, iteration: i });
     }
-    if (strategy === 'blue-green' || strategy === 'blue-green-mirroring') {
-      if (spec.provider !== 'kubernetes') steps.push({ kind: 'switch', label: 'All traffic to canary' });
-    }
   }
+  // Blue/green asks for promotion approval before switching traffic to the canary.
   for (const h of hooks.filter(x => x.type === 'confirm-promotion')) {
     steps.push({ kind: 'promotion-gate', label: `Approval: ${h.name}`, hook: h.name });
+  }
+  if ((strategy === 'blue-green' || strategy === 'blue-green-mirroring') && !kubernetes) {
+    steps.push({ kind: 'switch', label: 'All traffic to canary' });
   }
   steps.push({ kind: 'promote', label: 'Promote' });
   steps.push({ kind: 'finalise', label: 'Route all traffic to primary' });
   return steps;
 }
 
-/** Parses Flagger's `^[0-9]+(m|s)` durations; undefined when the string does not match. */
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-9,
+  us: 1e-6,
+  'µs': 1e-6,
+  'μs': 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+};
+
+/**
+ * Parses a duration the way Go's `time.ParseDuration` does (`90s`, `1m30s`, `1.5h`, `500ms`), returning seconds;
+ * undefined when the string is not a Go duration (Flagger then falls back to its default). A bare `0` is zero.
+ */
 export function parseDurationSeconds(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const m = /^([0-9]+)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  switch (m[2]) {
-    case 'ms':
-      return n / 1000;
-    case 'm':
-      return n * 60;
-    case 'h':
-      return n * 3600;
-    default:
-      return n;
+  if (value === undefined) return undefined;
+  let rest = value.trim();
+  if (rest === '0') return 0;
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    sign = rest.startsWith('-') ? -1 : 1;
+    rest = rest.slice(1);
   }
+  if (!rest) return undefined;
+  let total = 0;
+  const part = /^([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/;
+  while (rest.length > 0) {
+    const m = part.exec(rest);
+    if (!m || m[1] === '' || m[1] === '.') return undefined;
+    total += Number(m[1]) * DURATION_UNITS[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return sign * total;
 }
