@@ -1,4 +1,5 @@
 import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { JsonObject } from '@backstage/types';
 import request from 'supertest';
 import { deliveryPlugin } from './plugin';
 
@@ -7,7 +8,7 @@ const clusters = [
 ];
 
 describe('deliveryPlugin', () => {
-  async function start(data: Record<string, unknown> = { delivery: { clusters } }) {
+  async function start(data: JsonObject = { delivery: { clusters } }) {
     const { server } = await startTestBackend({
       features: [deliveryPlugin, mockServices.rootConfig.factory({ data })],
     });

@@ -1,0 +1,194 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { KubeHttpClient } from './clusters';
+import { ListWatch, ListWatchOptions, WatchEvent } from './listWatch';
+import { FakeApiServer } from './testing/fakeApiServer';
+import { KINDS, KubeObject } from './types';
+
+jest.setTimeout(30_000);
+
+const PATH = '/apis/flagger.app/v1beta1/canaries';
+
+async function until(cond: () => boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+function cacheView(lw: ListWatch): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of lw.list()) out[`${o.metadata.namespace}/${o.metadata.name}`] = { rv: o.metadata.resourceVersion, spec: o.spec };
+  return out;
+}
+
+/** Smallest gap between consecutive watch attempts (a relist and its watch form one attempt). */
+function minGap(server: FakeApiServer): number {
+  const starts = server.watchStarts;
+  let gap = Infinity;
+  for (let i = 1; i < starts.length; i++) gap = Math.min(gap, starts[i] - starts[i - 1]);
+  return gap;
+}
+
+describe('ListWatch', () => {
+  let server: FakeApiServer;
+  let client: KubeHttpClient;
+  let lw: ListWatch | undefined;
+
+  async function startWatch(extra: Partial<ListWatchOptions> = {}) {
+    lw = new ListWatch({
+      transport: client,
+      kind: KINDS.canary,
+      logger: mockServices.logger.mock(),
+      pageSize: 2,
+      watchTimeoutSeconds: 30,
+      random: () => 0,
+      ...extra,
+    });
+    lw.start();
+    await until(() => lw!.hasSynced, 'first sync');
+    return lw;
+  }
+
+  beforeEach(async () => {
+    server = new FakeApiServer(PATH);
+    const url = await server.start();
+    client = new KubeHttpClient({ cluster: { name: 'test', url, skipTLSVerify: false }, requestTimeoutMs: 2000 });
+    for (let i = 0; i < 5; i++) server.upsert(`c${i}`, { n: i });
+  });
+
+  afterEach(async () => {
+    await lw?.stop();
+    lw = undefined;
+    await server.close();
+    client.close();
+  });
+
+  it('lists page by page, strips managedFields and follows the watch', async () => {
+    const events: WatchEvent[] = [];
+    const w = await startWatch();
+    w.subscribe(e => events.push(e));
+    expect(server.listStarts.length).toBe(3); // 5 objects, 2 per page
+    expect(cacheView(w)).toEqual(server.snapshot());
+    expect(w.get('default', 'c1')?.metadata).not.toHaveProperty('managedFields');
+    expect(w.get('default', 'c1')?.kind).toBe('Canary');
+
+    server.upsert('c1', { n: 100 });
+    server.upsert('c9', { n: 9 });
+    server.remove('c0');
+    await until(() => events.length === 3, 'three events');
+    expect(events.map(e => [e.type, e.object.metadata.name])).toEqual([
+      ['update', 'c1'],
+      ['add', 'c9'],
+      ['delete', 'c0'],
+    ]);
+    expect(cacheView(w)).toEqual(server.snapshot());
+    const q = server.watchQueries[0];
+    expect(q.get('allowWatchBookmarks')).toBe('true');
+    expect(q.get('timeoutSeconds')).toBe('30');
+  });
+
+  it('resumes from a bookmark without relisting', async () => {
+    const w = await startWatch();
+    await until(() => server.watchStarts.length === 1, 'watch');
+    server.bookmark();
+    await new Promise(r => setTimeout(r, 100));
+    server.compact(); // anything older than the bookmark would now be 410
+    server.dropWatches();
+    await until(() => server.watchStarts.length === 2, 'second watch');
+    server.upsert('c2', { n: 22 });
+    await until(() => (w.get('default', 'c2')?.spec as { n: number }).n === 22, 'update after resume');
+    expect(server.listStarts.length).toBe(3);
+    expect(cacheView(w)).toEqual(server.snapshot());
+  });
+
+  it('relists on 410 Gone and ends equal to a fresh LIST, deletions included', async () => {
+    const events: WatchEvent[] = [];
+    const w = await startWatch({ minReconnectIntervalMs: 200 });
+    w.subscribe(e => events.push(e));
+    server.fault = 'close';
+    server.dropWatches();
+    server.remove('c3');
+    server.upsert('c4', { n: 44 });
+    server.compact();
+    server.fault = 'none';
+    await until(() => server.listStarts.length > 3, 'relist');
+    await until(() => w.synced && !w.get('default', 'c3'), 'relist applied');
+    expect(cacheView(w)).toEqual(server.snapshot());
+    expect(events.filter(e => e.type === 'delete').map(e => e.object.metadata.name)).toEqual(['c3']);
+  });
+
+  it('restarts an expired continue token from the first page', async () => {
+    server.expireNextContinue = true;
+    const w = await startWatch();
+    expect(server.listStarts.length).toBe(5); // page 1, expired page 2, then 3 pages
+    expect(cacheView(w)).toEqual(server.snapshot());
+  });
+
+  it.each([
+    ['closed watches', 'close' as const],
+    ['HTTP 500 on watch', 'status500' as const],
+    ['410 on every watch', 'gone' as const],
+  ])('reconnects at most once per second under %s and converges', async (_name, fault) => {
+    const w = await startWatch();
+    server.fault = fault;
+    server.dropWatches();
+    const before = server.watchStarts.length;
+    server.upsert('c1', { n: 11 });
+    server.remove('c2');
+    await until(() => server.watchStarts.length >= before + 3, 'three reconnects');
+    expect(minGap(server)).toBeGreaterThanOrEqual(990);
+    server.fault = 'none';
+    await until(() => w.synced && !w.get('default', 'c2'), 'convergence');
+    server.upsert('c7', { n: 7 });
+    await until(() => Boolean(w.get('default', 'c7')), 'watch after recovery');
+    expect(cacheView(w)).toEqual(server.snapshot());
+  });
+
+  it('treats a silent watch as hung and reconnects', async () => {
+    const w = await startWatch({ watchTimeoutSeconds: 1, idleSlackMs: 300 });
+    const syncStates: boolean[] = [];
+    w.onSyncChange(() => syncStates.push(w.synced));
+    server.fault = 'hang';
+    server.dropWatches();
+    const before = server.watchStarts.length;
+    await until(() => server.watchStarts.length >= before + 2, 'reconnect after hang');
+    expect(syncStates).toContain(false);
+    server.fault = 'none';
+    server.upsert('c0', { n: 1000 });
+    await until(() => (w.get('default', 'c0')?.spec as { n: number }).n === 1000, 'recovery');
+    expect(w.synced).toBe(true);
+    expect(cacheView(w)).toEqual(server.snapshot());
+  });
+
+  it.each([
+    [403, 'unauthorized'],
+    [401, 'unauthorized'],
+    [404, 'not-installed'],
+    [500, 'error'],
+  ])('classifies LIST status %d as %s', async (status, cls) => {
+    server.listStatus = status;
+    lw = new ListWatch({ transport: client, kind: KINDS.canary, logger: mockServices.logger.mock() });
+    lw.start();
+    await until(() => lw!.lastError !== undefined, 'an error');
+    expect(lw.lastError?.class).toBe(cls);
+    expect(lw.synced).toBe(false);
+  });
+
+  it('classifies a refused connection as unreachable', async () => {
+    const dead = new KubeHttpClient({ cluster: { name: 'dead', url: 'http://127.0.0.1:1', skipTLSVerify: false } });
+    lw = new ListWatch({ transport: dead, kind: KINDS.canary, logger: mockServices.logger.mock() });
+    lw.start();
+    await until(() => lw!.lastError !== undefined, 'an error');
+    expect(lw.lastError?.class).toBe('unreachable');
+    dead.close();
+  });
+
+  it('applies the projector to listed and watched objects', async () => {
+    const projector = (o: KubeObject) => ({ ...o, spec: { projected: true } });
+    const w = await startWatch({ projector });
+    server.upsert('c8', { n: 8 });
+    await until(() => Boolean(w.get('default', 'c8')), 'watched object');
+    expect(w.list().every(o => (o.spec as { projected?: boolean }).projected)).toBe(true);
+  });
+});

@@ -1,0 +1,370 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { KubeTransport, resourcePath } from './clusters';
+import {
+  BackoffPolicy,
+  DEFAULT_BACKOFF,
+  WatchErrorClass,
+  backoffDelay,
+  classifyKubeError,
+  sleep,
+  yieldToEventLoop,
+} from './backoff';
+import { KubeApiError, KubeObject, ResourceKind } from './types';
+
+export type WatchEventType = 'add' | 'update' | 'delete';
+
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: WatchEventType;
+  object: T;
+  /** The previous version for updates and deletes. */
+  old?: T;
+}
+
+export type Projector = (obj: KubeObject) => KubeObject;
+
+export interface ListWatchOptions {
+  transport: KubeTransport;
+  kind: ResourceKind;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Shrinks each object to what readers use; `metadata.managedFields` is always removed first. */
+  projector?: Projector;
+  logger: LoggerService;
+  pageSize?: number;
+  /** Server-side watch timeout; each watch uses this plus up to 100 % jitter, as client-go does. */
+  watchTimeoutSeconds?: number;
+  /** How long a watch may stay silent beyond its server-side timeout before it counts as hung. Default 30 s. */
+  idleSlackMs?: number;
+  /** Minimum gap between two connection attempts of this watch. */
+  minReconnectIntervalMs?: number;
+  backoff?: BackoffPolicy;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface WatchError {
+  class: WatchErrorClass;
+  message: string;
+  status?: number;
+  time: number;
+}
+
+class GoneError extends Error {}
+
+function stripManagedFields(obj: KubeObject): KubeObject {
+  if (!obj.metadata || !('managedFields' in obj.metadata)) return obj;
+  const { managedFields: _drop, ...metadata } = obj.metadata as KubeObject['metadata'] & { managedFields?: unknown };
+  return { ...obj, metadata };
+}
+
+/**
+ * A supervised list-watch of one kind in one cluster: paginated LIST, then WATCH from the last resourceVersion with
+ * bookmarks, restarted after every error or server-side timeout. Only a 410 Gone (or an expired continue token)
+ * causes a full relist; a relist is diffed against the store so subscribers see only real changes.
+ * Attempts are spaced by exponential backoff with jitter and never more than one per `minReconnectIntervalMs`.
+ */
+export class ListWatch<T extends KubeObject = KubeObject> {
+  private readonly opts: Required<
+    Pick<ListWatchOptions, 'pageSize' | 'watchTimeoutSeconds' | 'minReconnectIntervalMs' | 'backoff' | 'idleSlackMs'>
+  > &
+    ListWatchOptions;
+  private readonly store = new Map<string, Map<string, T>>();
+  private readonly listeners = new Set<(e: WatchEvent<T>) => void>();
+  private readonly syncListeners = new Set<() => void>();
+  private resourceVersion: string | undefined;
+  private abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private size_ = 0;
+  private synced_ = false;
+  private everSynced = false;
+  private lastSyncTime_: number | undefined;
+  private lastError_: WatchError | undefined;
+  private connects_ = 0;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(options: ListWatchOptions) {
+    this.opts = {
+      pageSize: 500,
+      watchTimeoutSeconds: 300,
+      minReconnectIntervalMs: 1000,
+      idleSlackMs: 30_000,
+      backoff: DEFAULT_BACKOFF,
+      ...options,
+    };
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  get kind(): ResourceKind {
+    return this.opts.kind;
+  }
+  /** True while the store mirrors the server: after a LIST and while the watch has not failed since. */
+  get synced(): boolean {
+    return this.synced_;
+  }
+  /** True once the first LIST completed; readers may trust an empty result from then on. */
+  get hasSynced(): boolean {
+    return this.everSynced;
+  }
+  get lastSyncTime(): number | undefined {
+    return this.lastSyncTime_;
+  }
+  get lastError(): WatchError | undefined {
+    return this.lastError_;
+  }
+  /** Connection attempts (LIST or WATCH requests started) so far, for tests and metrics. */
+  get connects(): number {
+    return this.connects_;
+  }
+  get size(): number {
+    return this.size_;
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.store.get(namespace)?.get(name);
+  }
+
+  list(namespace?: string): T[] {
+    if (namespace !== undefined) return [...(this.store.get(namespace)?.values() ?? [])];
+    const out: T[] = [];
+    for (const byName of this.store.values()) for (const o of byName.values()) out.push(o);
+    return out;
+  }
+
+  subscribe(listener: (e: WatchEvent<T>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called after each completed LIST and each change of `synced`. */
+  onSyncChange(listener: () => void): () => void {
+    this.syncListeners.add(listener);
+    return () => this.syncListeners.delete(listener);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.abort = new AbortController();
+    this.running = this.loop(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+    this.running = undefined;
+    this.setSynced(false);
+  }
+
+  private setSynced(value: boolean) {
+    if (value) this.lastSyncTime_ = this.now();
+    if (this.synced_ === value) return;
+    this.synced_ = value;
+    this.syncListeners.forEach(l => l());
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    const { kind, logger } = this.opts;
+    let failures = 0;
+    let lastAttempt = -Infinity;
+    while (!signal.aborted) {
+      const wait = Math.max(
+        backoffDelay(this.opts.backoff, failures, this.random),
+        lastAttempt + this.opts.minReconnectIntervalMs - this.now(),
+      );
+      await sleep(wait, signal);
+      if (signal.aborted) break;
+      lastAttempt = this.now();
+      try {
+        if (this.resourceVersion === undefined) {
+          await this.relist(signal);
+          if (signal.aborted) break;
+        }
+        await this.watch(signal);
+        // A clean end is the server-side timeout: reconnect from the same resourceVersion.
+        failures = 0;
+      } catch (e) {
+        if (signal.aborted) break;
+        if (e instanceof GoneError) {
+          // Our resourceVersion is too old: relist on the next attempt (still spaced by minReconnectInterval).
+          this.resourceVersion = undefined;
+          failures = 0;
+          continue;
+        }
+        failures++;
+        const cls = classifyKubeError(e);
+        this.lastError_ = {
+          class: cls,
+          message: (e as Error).message,
+          status: e instanceof KubeApiError ? e.status : undefined,
+          time: this.now(),
+        };
+        this.setSynced(false);
+        logger.debug(`list-watch ${kind.plural} on ${this.opts.transport.cluster}: ${cls}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private baseQuery(): Record<string, string | undefined> {
+    return { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector };
+  }
+
+  private project(raw: KubeObject): T {
+    const stripped = stripManagedFields(raw);
+    return (this.opts.projector ? this.opts.projector(stripped) : stripped) as T;
+  }
+
+  private async relist(signal: AbortSignal): Promise<void> {
+    const { transport, kind, namespace } = this.opts;
+    const path = resourcePath(kind, namespace);
+    const fresh = new Map<string, Map<string, T>>();
+    let cont: string | undefined;
+    let rv: string | undefined;
+    for (;;) {
+      this.connects_++;
+      let page: { metadata?: { continue?: string; resourceVersion?: string }; items?: KubeObject[] };
+      try {
+        page = await transport.request({
+          path,
+          query: { ...this.baseQuery(), limit: this.opts.pageSize, continue: cont },
+          signal,
+        });
+      } catch (e) {
+        if (cont && e instanceof KubeApiError && e.status === 410) {
+          // The continue token expired while paging: start the LIST over.
+          fresh.clear();
+          cont = undefined;
+          continue;
+        }
+        throw e;
+      }
+      for (const item of page.items ?? []) {
+        // LIST items carry no apiVersion/kind; restore them so readers see complete objects.
+        const obj = this.project({
+          ...item,
+          apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version,
+          kind: kind.kind,
+        });
+        const ns = obj.metadata.namespace ?? '';
+        let byName = fresh.get(ns);
+        if (!byName) fresh.set(ns, (byName = new Map()));
+        byName.set(obj.metadata.name, obj);
+      }
+      rv = page.metadata?.resourceVersion;
+      cont = page.metadata?.continue || undefined;
+      await yieldToEventLoop();
+      if (signal.aborted) return;
+      if (!cont) break;
+    }
+    await this.replace(fresh);
+    this.resourceVersion = rv;
+    this.lastError_ = undefined;
+    this.everSynced = true;
+    this.setSynced(true);
+    this.syncListeners.forEach(l => l());
+  }
+
+  /** Swaps in a fresh LIST, emitting only the differences; yields every few thousand objects. */
+  private async replace(fresh: Map<string, Map<string, T>>): Promise<void> {
+    const events: WatchEvent<T>[] = [];
+    for (const [ns, byName] of this.store) {
+      for (const [name, old] of byName) {
+        if (!fresh.get(ns)?.has(name)) events.push({ type: 'delete', object: old, old });
+      }
+    }
+    let size = 0;
+    for (const [ns, byName] of fresh) {
+      for (const [name, obj] of byName) {
+        size++;
+        const old = this.store.get(ns)?.get(name);
+        if (!old) events.push({ type: 'add', object: obj });
+        else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+          events.push({ type: 'update', object: obj, old });
+        }
+      }
+    }
+    this.store.clear();
+    for (const [ns, byName] of fresh) this.store.set(ns, byName);
+    this.size_ = size;
+    for (let i = 0; i < events.length; i++) {
+      this.emit(events[i]);
+      if (i % 2000 === 1999) await yieldToEventLoop();
+    }
+  }
+
+  private emit(e: WatchEvent<T>) {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.opts.logger.warn(`list-watch subscriber failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private apply(type: string, raw: KubeObject) {
+    const obj = this.project(raw);
+    const ns = obj.metadata.namespace ?? '';
+    const name = obj.metadata.name;
+    let byName = this.store.get(ns);
+    const old = byName?.get(name);
+    if (type === 'DELETED') {
+      if (!old) return;
+      byName!.delete(name);
+      if (byName!.size === 0) this.store.delete(ns);
+      this.size_--;
+      this.emit({ type: 'delete', object: obj, old });
+      return;
+    }
+    if (!byName) this.store.set(ns, (byName = new Map()));
+    byName.set(name, obj);
+    if (!old) {
+      this.size_++;
+      this.emit({ type: 'add', object: obj });
+    } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+      this.emit({ type: 'update', object: obj, old });
+    }
+  }
+
+  private async watch(signal: AbortSignal): Promise<void> {
+    const { transport, kind, namespace } = this.opts;
+    const timeoutSeconds = Math.max(
+      1,
+      Math.round(this.opts.watchTimeoutSeconds * (1 + this.random())),
+    );
+    this.connects_++;
+    await transport.stream({
+      path: resourcePath(kind, namespace),
+      query: {
+        ...this.baseQuery(),
+        watch: 'true',
+        allowWatchBookmarks: 'true',
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds,
+      },
+      signal,
+      // A silent stream past the server's own deadline (plus bookmark slack) is a hung connection.
+      idleTimeoutMs: timeoutSeconds * 1000 + this.opts.idleSlackMs,
+      onOpen: () => {
+        this.lastError_ = undefined;
+        this.setSynced(true);
+      },
+      onLine: line => {
+        const event = JSON.parse(line) as { type: string; object: KubeObject & { code?: number } };
+        if (event.type === 'ERROR') {
+          if (event.object?.code === 410) throw new GoneError('resourceVersion expired');
+          throw new KubeApiError(
+            `watch ${kind.plural}: ${String((event.object as { message?: string })?.message ?? 'error event')}`,
+            event.object?.code ?? 500,
+          );
+        }
+        const rv = event.object?.metadata?.resourceVersion;
+        if (rv) this.resourceVersion = rv;
+        this.lastSyncTime_ = this.now();
+        if (event.type === 'BOOKMARK') return;
+        this.apply(event.type, event.object);
+      },
+    });
+  }
+}

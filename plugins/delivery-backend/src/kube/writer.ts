@@ -1,0 +1,229 @@
+import { KubeTransport, resourcePath } from './clusters';
+import { sleep } from './backoff';
+import { KubeApiError, KubeConflictError, KubeObject, ObjectWriter, ResourceKind } from './types';
+import { KINDS } from './types';
+
+export interface KubeObjectWriterOptions {
+  transport: KubeTransport;
+  /** Attempts of a read-modify-write before giving up with KubeConflictError. */
+  conflictAttempts?: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+function isStatus(e: unknown, status: number): boolean {
+  return e instanceof KubeApiError && e.status === status;
+}
+
+type EventObject = KubeObject & {
+  count?: number;
+  message?: string;
+  reason?: string;
+  type?: string;
+  involvedObject?: { uid?: string; name?: string; namespace?: string; kind?: string };
+  source?: { component?: string };
+};
+
+/**
+ * Writes to one cluster's API server. Every call carries the caller's AbortSignal; read-modify-writes re-GET and
+ * retry on 409 with a short jittered pause, so two writers converge instead of failing.
+ */
+export class KubeObjectWriter implements ObjectWriter {
+  private readonly t: KubeTransport;
+  private readonly attempts: number;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+
+  constructor(options: KubeObjectWriterOptions) {
+    this.t = options.transport;
+    this.attempts = options.conflictAttempts ?? 5;
+    this.now = options.now ?? (() => new Date());
+    this.random = options.random ?? Math.random;
+  }
+
+  private async getOrUndefined<T>(kind: ResourceKind, ns: string, name: string, signal?: AbortSignal) {
+    try {
+      return await this.t.request<T>({ path: resourcePath(kind, ns, name), signal });
+    } catch (e) {
+      if (isStatus(e, 404)) return undefined;
+      throw e;
+    }
+  }
+
+  private withKind<T extends KubeObject>(kind: ResourceKind, obj: T): T {
+    return { ...obj, apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version, kind: kind.kind };
+  }
+
+  async create<T extends KubeObject>(kind: ResourceKind, obj: T, opts?: { signal?: AbortSignal }): Promise<T> {
+    const ns = obj.metadata.namespace ?? '';
+    try {
+      return await this.t.request<T>({
+        method: 'POST',
+        path: resourcePath(kind, ns),
+        body: this.withKind(kind, obj),
+        signal: opts?.signal,
+      });
+    } catch (e) {
+      if (!isStatus(e, 409)) throw e;
+      const live = await this.getOrUndefined<T>(kind, ns, obj.metadata.name, opts?.signal);
+      if (!live) throw new KubeConflictError(`${kind.kind} ${ns}/${obj.metadata.name} exists but cannot be read`);
+      return live;
+    }
+  }
+
+  private async retryOnConflict<R>(what: string, signal: AbortSignal | undefined, fn: () => Promise<R>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isStatus(e, 409)) throw e;
+        if (attempt >= this.attempts || signal?.aborted) {
+          throw new KubeConflictError(`${what}: still conflicting after ${attempt} attempts`);
+        }
+        await sleep(Math.round(20 * attempt * (1 + this.random())), signal);
+      }
+    }
+  }
+
+  update<T extends KubeObject>(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+    mutate: (current: T | undefined) => T | undefined,
+    opts?: { signal?: AbortSignal },
+  ): Promise<T | undefined> {
+    const signal = opts?.signal;
+    return this.retryOnConflict(`update ${kind.kind} ${namespace}/${name}`, signal, async () => {
+      const current = await this.getOrUndefined<T>(kind, namespace, name, signal);
+      const desired = mutate(current === undefined ? undefined : structuredClone(current));
+      if (desired === undefined) return current;
+      if (current === undefined) {
+        return this.t.request<T>({
+          method: 'POST',
+          path: resourcePath(kind, namespace),
+          body: this.withKind(kind, { ...desired, metadata: { ...desired.metadata, name, namespace } }),
+          signal,
+        });
+      }
+      return this.t.request<T>({
+        method: 'PUT',
+        path: resourcePath(kind, namespace, name),
+        body: this.withKind(kind, {
+          ...desired,
+          metadata: { ...desired.metadata, resourceVersion: current.metadata.resourceVersion },
+        }),
+        signal,
+      });
+    });
+  }
+
+  mergePatch<T extends KubeObject>(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+    patch: unknown,
+    opts?: { signal?: AbortSignal },
+  ): Promise<T> {
+    return this.t.request<T>({
+      method: 'PATCH',
+      path: resourcePath(kind, namespace, name),
+      body: patch,
+      contentType: 'application/merge-patch+json',
+      signal: opts?.signal,
+    });
+  }
+
+  updateStatus<T extends KubeObject>(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+    mutate: (current: T) => T['status'] | undefined,
+    opts?: { signal?: AbortSignal },
+  ): Promise<T | undefined> {
+    const signal = opts?.signal;
+    return this.retryOnConflict(`update status of ${kind.kind} ${namespace}/${name}`, signal, async () => {
+      const current = await this.getOrUndefined<T>(kind, namespace, name, signal);
+      if (!current) return undefined;
+      const status = mutate(structuredClone(current));
+      if (status === undefined) return current;
+      return this.t.request<T>({
+        method: 'PUT',
+        path: resourcePath(kind, namespace, name, 'status'),
+        body: { ...current, status },
+        signal,
+      });
+    });
+  }
+
+  async delete(kind: ResourceKind, namespace: string, name: string, opts?: { signal?: AbortSignal }) {
+    try {
+      await this.t.request({ method: 'DELETE', path: resourcePath(kind, namespace, name), signal: opts?.signal });
+    } catch (e) {
+      if (!isStatus(e, 404)) throw e;
+    }
+  }
+
+  /**
+   * Like client-go's recorder: an identical event (same object, type, reason, message, component) raises the count
+   * and lastTimestamp of the existing Event instead of adding a new one. The Event's name is derived from those
+   * fields, so the aggregation survives restarts and needs no local cache.
+   */
+  async recordEvent(
+    involved: KubeObject,
+    event: { type: 'Normal' | 'Warning'; reason?: string; message: string; component?: string },
+    opts?: { signal?: AbortSignal },
+  ): Promise<void> {
+    const ns = involved.metadata.namespace ?? 'default';
+    const reason = event.reason ?? 'Synced';
+    const component = event.component ?? 'flagger';
+    const now = this.now().toISOString();
+    const name = `${involved.metadata.name}.${eventHash(
+      [involved.metadata.uid ?? '', event.type, reason, event.message, component].join('\u0000'),
+    )}`;
+    const signal = opts?.signal;
+    const existing = await this.getOrUndefined<EventObject>(KINDS.event, ns, name, signal);
+    if (existing) {
+      await this.mergePatch(KINDS.event, ns, name, { count: (existing.count ?? 1) + 1, lastTimestamp: now }, opts);
+      return;
+    }
+    const body: EventObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace: ns },
+      involvedObject: {
+        apiVersion: involved.apiVersion,
+        kind: involved.kind,
+        name: involved.metadata.name,
+        namespace: ns,
+        uid: involved.metadata.uid,
+        resourceVersion: involved.metadata.resourceVersion,
+      } as EventObject['involvedObject'],
+      reason,
+      message: event.message,
+      type: event.type,
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      source: { component },
+      reportingComponent: component,
+    };
+    try {
+      await this.t.request({ method: 'POST', path: resourcePath(KINDS.event, ns), body, signal });
+    } catch (e) {
+      if (!isStatus(e, 409)) throw e;
+      // Another writer created it between our GET and POST: count ours on top.
+      const live = await this.getOrUndefined<EventObject>(KINDS.event, ns, name, signal);
+      await this.mergePatch(KINDS.event, ns, name, { count: (live?.count ?? 1) + 1, lastTimestamp: now }, opts);
+    }
+  }
+}
+
+/** FNV-1a 32-bit in hex: a short, stable name suffix (not a security boundary). */
+export function eventHash(input: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < input.length; i++) {
+    h ^= input.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
