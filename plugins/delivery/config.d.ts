@@ -13,6 +13,11 @@ export interface Config {
       dashboards?: { [provider: string]: string };
     };
     /**
+     * Where the "not installed" state of the Delivery tab links to. Defaults to Flagger's installation guide.
+     * @visibility frontend
+     */
+    installGuideUrl?: string;
+    /**
      * Seconds between polls when Signals are not available. Default 15.
      * @visibility frontend
      */

@@ -1,98 +1,68 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  Content,
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusRunning,
-  StatusWarning,
-} from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { MissingAnnotationEmptyState, useEntity } from '@backstage/plugin-catalog-react';
 import {
-  CanarySummary,
   KUBERNETES_ID_ANNOTATION,
+  canaryKey,
   isDeliveryAvailable,
 } from '@delivery/plugin-delivery-common';
-import Grid from '@material-ui/core/Grid';
+import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import useAsync from 'react-use/esm/useAsync';
-import { deliveryApiRef } from '../../api';
+import { useEntityDelivery } from '../../hooks/useEntityDelivery';
+import { CanaryCard } from '../CanaryCard';
+import { ClusterBanners } from '../ClusterBanners';
+import { DeliveryNotInstalled, NoCanariesFound } from '../EmptyStates';
 
-export function PhaseStatus({ phase }: { phase: string }) {
-  switch (phase) {
-    case 'Succeeded':
-    case 'Initialized':
-      return <StatusOK>{phase}</StatusOK>;
-    case 'Failed':
-      return <StatusError>{phase}</StatusError>;
-    case 'Waiting':
-    case 'WaitingPromotion':
-      return <StatusWarning>{phase}</StatusWarning>;
-    case 'Progressing':
-    case 'Promoting':
-    case 'Finalising':
-      return <StatusRunning>{phase}</StatusRunning>;
-    default:
-      return <StatusPending>{phase || 'Unknown'}</StatusPending>;
-  }
-}
+function DeliveryTab(props: { entityRef: string }) {
+  const state = useEntityDelivery(props.entityRef);
+  const { value } = state;
+  if (state.loading) return <Progress />;
+  if (!value) return <ResponseErrorPanel error={state.error ?? new Error('No answer from the Delivery backend')} />;
+  if (value.notInstalled) return <DeliveryNotInstalled searched={value.searched} />;
 
-function CanaryCard({ canary }: { canary: CanarySummary }) {
+  const dashboards = new Map(value.clusters.map(c => [c.name, c.dashboardUrl]));
   return (
-    <InfoCard title={`${canary.name}`} subheader={`${canary.cluster} / ${canary.namespace}`}>
-      <Typography variant="body2" component="div">
-        <PhaseStatus phase={canary.phase} /> weight {canary.canaryWeight}%
+    <Box>
+      <ClusterBanners clusters={value.clusters} />
+      {state.refreshError && (
+        <Typography variant="caption" color="error" role="status" component="p">
+          Could not refresh ({state.refreshError.message}); showing the last data received.
+        </Typography>
+      )}
+      {value.items.length === 0 ? (
+        <NoCanariesFound searched={value.searched} />
+      ) : (
+        <Box display="flex" flexDirection="column" gridGap={24}>
+          {value.items.map(canary => {
+            const key = canaryKey(canary);
+            return (
+              <CanaryCard
+                key={key}
+                canary={canary}
+                details={state.details[key]}
+                expanded={state.expanded.has(key)}
+                onExpandedChange={state.setExpanded}
+                onRefresh={state.refresh}
+                clusterDashboardUrl={dashboards.get(canary.cluster)}
+              />
+            );
+          })}
+        </Box>
+      )}
+      <Typography variant="caption" color="textSecondary" component="p">
+        {state.live.mode === 'signals'
+          ? 'Updates live.'
+          : `Refreshes every ${state.live.pollIntervalSeconds} seconds.`}
       </Typography>
-      <Typography variant="body2">Primary: {canary.primaryImages.join(', ') || '—'}</Typography>
-      <Typography variant="body2">Canary: {canary.canaryImages.join(', ') || '—'}</Typography>
-      {canary.message && <Typography variant="caption">{canary.message}</Typography>}
-    </InfoCard>
+    </Box>
   );
 }
 
 /** The Delivery tab: one card per canary of the entity, across every cluster and namespace. */
 export function EntityDeliveryContent() {
   const { entity } = useEntity();
-  const api = useApi(deliveryApiRef);
-  const available = isDeliveryAvailable(entity);
-  const entityRef = stringifyEntityRef(entity);
-  const { value, loading, error } = useAsync(
-    async () => (available ? api.getEntityCanaries(entityRef) : undefined),
-    [api, entityRef, available],
-  );
-
-  if (!available) {
+  if (!isDeliveryAvailable(entity)) {
     return <MissingAnnotationEmptyState annotation={KUBERNETES_ID_ANNOTATION} />;
   }
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  if (!value || value.items.length === 0) {
-    return (
-      <EmptyState
-        missing="data"
-        title="No canaries found"
-        description={
-          value
-            ? `Searched clusters ${value.searched.clusters.join(', ') || '(none configured)'} for workloads matching ${value.searched.selector}.`
-            : 'No data.'
-        }
-      />
-    );
-  }
-  return (
-    <Content noPadding>
-      <Grid container spacing={3}>
-        {value.items.map(c => (
-          <Grid item xs={12} key={`${c.cluster}/${c.namespace}/${c.name}`}>
-            <CanaryCard canary={c} />
-          </Grid>
-        ))}
-      </Grid>
-    </Content>
-  );
+  return <DeliveryTab entityRef={stringifyEntityRef(entity)} />;
 }

@@ -1,0 +1,2 @@
+export { ActionsBar } from './ActionsBar';
+export type { ActionsBarProps } from './ActionsBar';

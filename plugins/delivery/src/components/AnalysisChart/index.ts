@@ -1,0 +1,1 @@
+export { AnalysisChart } from './AnalysisChart';

@@ -1,0 +1,2 @@
+export { CanaryCard } from './CanaryCard';
+export type { CanaryCardProps } from './CanaryCard';

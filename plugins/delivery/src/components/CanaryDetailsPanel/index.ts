@@ -1,0 +1,2 @@
+export { CanaryDetailsPanel } from './CanaryDetailsPanel';
+export type { CanaryDetailsPanelProps } from './CanaryDetailsPanel';

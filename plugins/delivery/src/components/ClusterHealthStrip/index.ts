@@ -1,0 +1,1 @@
+export { ClusterHealthStrip } from './ClusterHealthStrip';

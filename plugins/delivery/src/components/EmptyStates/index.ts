@@ -1,0 +1,1 @@
+export { NoCanariesFound, DeliveryNotInstalled, DEFAULT_INSTALL_GUIDE_URL } from './EmptyStates';

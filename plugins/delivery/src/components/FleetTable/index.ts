@@ -1,0 +1,2 @@
+export { FleetTable } from './FleetTable';
+export type { FleetTableProps } from './FleetTable';

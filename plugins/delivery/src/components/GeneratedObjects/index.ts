@@ -1,0 +1,1 @@
+export { GeneratedObjects } from './GeneratedObjects';

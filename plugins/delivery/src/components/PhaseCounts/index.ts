@@ -1,0 +1,1 @@
+export { PhaseCounts } from './PhaseCounts';

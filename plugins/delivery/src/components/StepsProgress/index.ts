@@ -1,0 +1,1 @@
+export { StepsProgress, failedChecksOf } from './StepsProgress';

@@ -1,0 +1,1 @@
+export { StrategyBadge } from './StrategyBadge';

@@ -1,0 +1,61 @@
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+
+const useStyles = makeStyles(theme => ({
+  bar: {
+    display: 'flex',
+    height: theme.spacing(3),
+    minWidth: theme.spacing(20),
+    borderRadius: theme.shape.borderRadius,
+    overflow: 'hidden',
+    border: `1px solid ${theme.palette.divider}`,
+  },
+  segment: {
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'center',
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    fontSize: theme.typography.caption.fontSize,
+    transition: 'flex-basis 300ms ease',
+  },
+  primary: { background: theme.palette.primary.main, color: theme.palette.primary.contrastText },
+  canary: { background: theme.palette.status.warning, color: theme.palette.common.black },
+}));
+
+/**
+ * Primary and canary share of traffic as one bar, with both numbers in text. The bar is a `meter` whose value is
+ * the canary's percentage, so tests and screen readers read the same number the eye does.
+ */
+export function WeightBar(props: { canaryWeight: number; label: string; mirrored?: boolean }) {
+  const classes = useStyles();
+  const canary = Math.max(0, Math.min(100, Math.round(props.canaryWeight)));
+  const primary = 100 - canary;
+  const text = `primary ${primary}%, canary ${canary}%${props.mirrored ? ' (plus a mirrored copy)' : ''}`;
+  return (
+    <div
+      role="meter"
+      aria-label={props.label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={canary}
+      aria-valuetext={text}
+      className={classes.bar}
+    >
+      {primary > 0 && (
+        <div className={`${classes.segment} ${classes.primary}`} style={{ flexBasis: `${primary}%` }}>
+          <Typography variant="caption" component="span">
+            primary {primary}%
+          </Typography>
+        </div>
+      )}
+      {canary > 0 && (
+        <div className={`${classes.segment} ${classes.canary}`} style={{ flexBasis: `${canary}%` }}>
+          <Typography variant="caption" component="span">
+            canary {canary}%
+          </Typography>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,4 @@
+export * from './checks';
+export * from './phase';
+export * from './strategy';
+export * from './time';
