@@ -32,7 +32,7 @@ GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 goroot="$(dirname "$(dirname "$(readlink -f "$GO")")")"
 if [ -f "$goroot/VERSION" ]; then gover="$(head -1 "$goroot/VERSION")"; else gover="$("$GO" env GOVERSION)"; fi
 key="$( { cd "$here" && cat go/go.mod go/go.sum go-kwok/go.mod go-kwok/go.sum && find go/cmd -type f -name '*.go' | LC_ALL=C sort | xargs cat; \
-          grep -E '^(ldflags|gobuild)=' "$here/build.sh"; echo "$gover"; } | sha256sum | cut -c1-16)"
+          grep -E '^ *(ldflags|gobuild|k8s_ldflags)[+]?=' "$here/build.sh"; echo "$gover"; } | sha256sum | cut -c1-16)"
 out="$repo/.cache/cluster-bin/$key"
 machine_cache="${DELIVERY_CLUSTER_BIN_CACHE:-$HOME/.cache/delivery/cluster-bin}/$key"
 
@@ -63,6 +63,15 @@ fi
 # 2 cores: -p 2 runs two compile/link actions at once; more only adds memory
 # pressure. -trimpath makes the build cache reusable from any checkout path.
 ldflags='-s -w'
+# Stamp the Kubernetes version like upstream's hack/lib/version.sh does, so
+# /version reports v1.34.x instead of v0.0.0-master (clients and kwok read it).
+k8s_version="$(awk '$1 == "k8s.io/kubernetes" { print $2 }' "$here/go/go.mod" | head -1)"
+k8s_minor="${k8s_version#v1.}"; k8s_minor="${k8s_minor%%.*}"
+k8s_ldflags=''
+for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X $p.gitVersion=$k8s_version -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor"
+  k8s_ldflags+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+done
 gobuild='-p 2'
 # Two modules: kwok v0.7.0 does not compile against the k8s.io/* v0.34
 # libraries that kube-apiserver v1.34 forces (apimachinery dropped
@@ -85,7 +94,7 @@ trap 'rm -rf "$tmp"' EXIT
   # GOFLAGS from the caller (e.g. -mod=mod) would change what gets built,
   # so it is replaced, not extended.
   # CGO is off: static binaries, and no C toolchain needed.
-  GOFLAGS=-trimpath CGO_ENABLED=0 "$GO" build $gobuild -ldflags="$ldflags" -o "$tmp/" "${pkgs[@]}"
+  GOFLAGS=-trimpath CGO_ENABLED=0 "$GO" build $gobuild -ldflags="$ldflags$k8s_ldflags" -o "$tmp/" "${pkgs[@]}"
   cd "$here/go-kwok"
   GOFLAGS=-trimpath CGO_ENABLED=0 "$GO" build $gobuild -ldflags="$ldflags" -o "$tmp/" sigs.k8s.io/kwok/cmd/kwok
 )
