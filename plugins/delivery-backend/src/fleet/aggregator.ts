@@ -1,0 +1,344 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Canary, CanaryRef, CanarySummary, ClusterHealth, canaryKey } from '@delivery/plugin-delivery-common';
+import { ClusterConfig } from '../config';
+import { ClusterCache, ListWatchTuning, WatchSpec } from '../kube/cache';
+import { KubeHttpClient } from '../kube/clusters';
+import { yieldToEventLoop } from '../kube/backoff';
+import { KINDS, KubeObject, ObjectReader } from '../kube/types';
+import { clusterHealth } from './health';
+import { TargetLabels } from './entityIndex';
+import { KubeEvent, buildSummary, templateLabelsOf } from './summary';
+
+/** Every kind the aggregator watches per cluster; router CRDs may be absent, so they are optional. */
+export const FLEET_WATCHES: Array<WatchSpec & { optional?: boolean }> = [
+  { kind: KINDS.canary },
+  { kind: KINDS.metricTemplate },
+  { kind: KINDS.alertProvider },
+  { kind: KINDS.deployment },
+  { kind: KINDS.daemonSet },
+  { kind: KINDS.ingress },
+  { kind: KINDS.event, fieldSelector: 'involvedObject.kind=Canary' },
+  { kind: KINDS.trafficSplit, optional: true },
+  { kind: KINDS.httpRouteV1, optional: true },
+  { kind: KINDS.httpRouteV1beta1, optional: true },
+];
+
+export interface FleetClusterSource {
+  name: string;
+  cache: ClusterCache;
+  controller: ClusterHealth['controller'];
+  dashboardUrl?: string;
+}
+
+/** Looks up the catalog entities (and their owners) a canary target belongs to. */
+export interface EntityLookup {
+  readonly version: number;
+  match(target: TargetLabels): { entityRefs: string[]; owners: string[] };
+}
+
+export interface FleetSnapshot {
+  summaries: CanarySummary[];
+  savedAt: number;
+}
+
+export type FleetChange = { ref: CanaryRef; summary?: CanarySummary; canary?: Canary };
+
+export interface FleetOptions {
+  clusters: FleetClusterSource[];
+  logger: LoggerService;
+  now?: () => number;
+  entities?: EntityLookup;
+  /** Served at once, per cluster, until that cluster's canaries have been listed. */
+  snapshot?: FleetSnapshot;
+}
+
+interface ClusterState {
+  source: FleetClusterSource;
+  rows: Map<string, CanarySummary>;
+  owners: Map<string, string[]>;
+  /** `<ns>/<targetName>` → canary names targeting it. */
+  targets: Map<string, Set<string>>;
+  /** `<ns>/<canary>` → events by event name. */
+  events: Map<string, Map<string, KubeEvent>>;
+  snapshotRows?: Map<string, CanarySummary>;
+}
+
+const nsName = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+
+/**
+ * The fleet view: per cluster one shared cache of the watched kinds, and view models kept up to date from watch
+ * events, so every read is answered from memory and readers add no load to any cluster.
+ */
+export class FleetAggregator {
+  private readonly clusters = new Map<string, ClusterState>();
+  private readonly listeners = new Set<(c: FleetChange) => void>();
+  private readonly eventListeners = new Set<(cluster: string, e: KubeEvent) => void>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly now: () => number;
+  private started = false;
+
+  constructor(private readonly o: FleetOptions) {
+    this.now = o.now ?? Date.now;
+    for (const source of o.clusters) {
+      const snapshotRows = new Map<string, CanarySummary>();
+      for (const s of o.snapshot?.summaries ?? []) if (s.cluster === source.name) snapshotRows.set(nsName(s.namespace, s.name), s);
+      this.clusters.set(source.name, {
+        source,
+        rows: new Map(),
+        owners: new Map(),
+        targets: new Map(),
+        events: new Map(),
+        snapshotRows: o.snapshot ? snapshotRows : undefined,
+      });
+    }
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const st of this.clusters.values()) this.startCluster(st);
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe.splice(0).forEach(u => u());
+    await Promise.all([...this.clusters.values()].map(c => c.source.cache.stop()));
+  }
+
+  /** Change notifications (canary added, changed or deleted), for signals, history and snapshots. */
+  onChange(listener: (c: FleetChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Canary Events as they arrive or change, for the durable history. */
+  onEvent(listener: (cluster: string, e: KubeEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  clusterNames(): string[] {
+    return [...this.clusters.keys()];
+  }
+
+  reader(cluster: string): ObjectReader | undefined {
+    return this.clusters.get(cluster)?.source.cache;
+  }
+
+  clusterHealth(): ClusterHealth[] {
+    return [...this.clusters.values()].map(st => {
+      const { source } = st;
+      const watches = FLEET_WATCHES.map(w => {
+        const lw = source.cache.informer(w.kind);
+        return {
+          kind: w.kind.plural,
+          optional: w.optional,
+          synced: lw?.synced ?? false,
+          hasSynced: lw?.hasSynced ?? false,
+          lastSyncTime: lw?.lastSyncTime,
+          lastError: lw?.lastError,
+        };
+      });
+      const usingSnapshot = st.snapshotRows !== undefined;
+      return clusterHealth({
+        name: source.name,
+        controller: source.controller,
+        dashboardUrl: source.dashboardUrl,
+        canaryCount: usingSnapshot ? st.snapshotRows!.size : st.rows.size,
+        watches,
+        snapshotTime: usingSnapshot || !watches.every(w => w.optional || w.synced) ? this.o.snapshot?.savedAt : undefined,
+      });
+    });
+  }
+
+  /** Every row, live or from the snapshot for clusters that have not re-synced yet. */
+  *summaries(): Iterable<CanarySummary> {
+    for (const st of this.clusters.values()) yield* (st.snapshotRows ?? st.rows).values();
+  }
+
+  summary(ref: CanaryRef): CanarySummary | undefined {
+    const st = this.clusters.get(ref.cluster);
+    return (st?.snapshotRows ?? st?.rows)?.get(nsName(ref.namespace, ref.name));
+  }
+
+  owners(ref: CanaryRef): string[] {
+    return this.clusters.get(ref.cluster)?.owners.get(nsName(ref.namespace, ref.name)) ?? [];
+  }
+
+  canary(ref: CanaryRef): Canary | undefined {
+    return this.clusters.get(ref.cluster)?.source.cache.informer(KINDS.canary)?.get(ref.namespace, ref.name) as
+      | Canary
+      | undefined;
+  }
+
+  events(ref: CanaryRef): KubeEvent[] {
+    const byName = this.clusters.get(ref.cluster)?.events.get(nsName(ref.namespace, ref.name));
+    return [...(byName?.values() ?? [])];
+  }
+
+  /** Re-derives entity refs and owners of every canary, e.g. after the catalog index refreshed. */
+  async refreshEntities(): Promise<void> {
+    let n = 0;
+    for (const st of this.clusters.values()) {
+      for (const c of st.source.cache.informer(KINDS.canary)?.list() ?? []) {
+        this.recompute(st, c.metadata.namespace ?? '', c.metadata.name);
+        if (++n % 1000 === 0) await yieldToEventLoop();
+      }
+    }
+  }
+
+  private startCluster(st: ClusterState) {
+    const { cache } = st.source;
+    const watches = new Map(FLEET_WATCHES.map(w => [w.kind, cache.watch(w)]));
+    const canaries = watches.get(KINDS.canary)!;
+    this.unsubscribe.push(
+      canaries.subscribe(e => {
+        const c = e.object as unknown as Canary;
+        const ns = c.metadata.namespace ?? '';
+        const old = e.old as unknown as Canary | undefined;
+        if (old) this.untrackTarget(st, old);
+        if (e.type === 'delete') {
+          this.remove(st, ns, c.metadata.name);
+          return;
+        }
+        this.trackTarget(st, c);
+        this.recompute(st, ns, c.metadata.name);
+      }),
+      canaries.onSyncChange(() => {
+        if (canaries.hasSynced && st.snapshotRows) {
+          // Live rows replace the snapshot in one step; deleted-while-down canaries disappear with it.
+          const stale = st.snapshotRows;
+          st.snapshotRows = undefined;
+          for (const [key, s] of stale) {
+            if (!st.rows.has(key)) this.emit({ ref: s, summary: undefined });
+          }
+          for (const [key, s] of st.rows) {
+            if (JSON.stringify(stale.get(key)) !== JSON.stringify(s)) {
+              this.emit({ ref: s, summary: s, canary: canaries.get(s.namespace, s.name) as unknown as Canary });
+            }
+          }
+        }
+      }),
+    );
+    const onWorkload = (e: { object: KubeObject }) => {
+      const ns = e.object.metadata.namespace ?? '';
+      const name = e.object.metadata.name;
+      const names = new Set([
+        ...(st.targets.get(nsName(ns, name)) ?? []),
+        ...(name.endsWith('-primary') ? st.targets.get(nsName(ns, name.slice(0, -8))) ?? [] : []),
+      ]);
+      for (const canary of names) this.recompute(st, ns, canary);
+    };
+    this.unsubscribe.push(watches.get(KINDS.deployment)!.subscribe(onWorkload));
+    this.unsubscribe.push(watches.get(KINDS.daemonSet)!.subscribe(onWorkload));
+    this.unsubscribe.push(
+      watches.get(KINDS.event)!.subscribe(e => {
+        const ev = e.object as KubeEvent;
+        const inv = ev.involvedObject;
+        if (inv?.kind !== 'Canary' || !inv.name) return;
+        const key = nsName(inv.namespace ?? ev.metadata.namespace, inv.name);
+        let byName = st.events.get(key);
+        if (e.type === 'delete') {
+          byName?.delete(ev.metadata.name);
+          if (byName?.size === 0) st.events.delete(key);
+        } else {
+          if (!byName) st.events.set(key, (byName = new Map()));
+          byName.set(ev.metadata.name, ev);
+          this.eventListeners.forEach(l => l(st.source.name, ev));
+        }
+        this.recompute(st, inv.namespace ?? ev.metadata.namespace ?? '', inv.name);
+      }),
+    );
+  }
+
+  private trackTarget(st: ClusterState, c: Canary) {
+    const key = nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? '');
+    let set = st.targets.get(key);
+    if (!set) st.targets.set(key, (set = new Set()));
+    set.add(c.metadata.name);
+  }
+
+  private untrackTarget(st: ClusterState, c: Canary) {
+    const key = nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? '');
+    st.targets.get(key)?.delete(c.metadata.name);
+    if (st.targets.get(key)?.size === 0) st.targets.delete(key);
+  }
+
+  private remove(st: ClusterState, ns: string, name: string) {
+    const key = nsName(ns, name);
+    const had = st.rows.delete(key);
+    st.owners.delete(key);
+    if (had && !st.snapshotRows) this.emit({ ref: { cluster: st.source.name, namespace: ns, name } });
+  }
+
+  private recompute(st: ClusterState, ns: string, name: string) {
+    const { cache } = st.source;
+    const canary = cache.informer(KINDS.canary)?.get(ns, name) as Canary | undefined;
+    if (!canary) return;
+    const workloadKind = canary.spec?.targetRef?.kind === 'DaemonSet' ? KINDS.daemonSet : KINDS.deployment;
+    const targetName = canary.spec?.targetRef?.name ?? '';
+    const workloads = cache.informer(workloadKind);
+    const target = workloads?.get(ns, targetName);
+    const primary = workloads?.get(ns, `${targetName}-primary`);
+    const match = this.o.entities?.match({
+      namespace: ns,
+      labelSets: [target?.metadata.labels, templateLabelsOf(target)],
+    });
+    const summary = buildSummary({
+      cluster: st.source.name,
+      canary,
+      target,
+      primary,
+      events: [...(st.events.get(nsName(ns, name))?.values() ?? [])],
+      entityRefs: match?.entityRefs,
+      now: this.now(),
+    });
+    const key = nsName(ns, name);
+    st.owners.set(key, match?.owners ?? []);
+    const prev = st.rows.get(key);
+    st.rows.set(key, summary);
+    if (!st.snapshotRows && (!prev || JSON.stringify(prev) !== JSON.stringify(summary))) {
+      this.emit({ ref: summary, summary, canary });
+    }
+  }
+
+  private emit(change: FleetChange) {
+    const ref = { cluster: change.ref.cluster, namespace: change.ref.namespace, name: change.ref.name };
+    for (const l of this.listeners) {
+      try {
+        l({ ...change, ref });
+      } catch (e) {
+        this.o.logger.warn(`fleet listener failed for ${canaryKey(ref)}: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+export interface CreateFleetOptions extends Omit<FleetOptions, 'clusters'> {
+  clusters: ClusterConfig[];
+  /** Which clusters our own reconciler drives; the rest are observed (upstream Flagger). */
+  reconciledClusters?: string[];
+  tuning?: ListWatchTuning;
+}
+
+/**
+ * Builds a fleet from cluster configs alone — usable outside Backstage (benchmarks, the multi-cluster harness).
+ * Returns the aggregator and the per-cluster caches so the reconciler can share them.
+ */
+export function createFleet(options: CreateFleetOptions): { fleet: FleetAggregator; caches: Map<string, ClusterCache> } {
+  const caches = new Map<string, ClusterCache>();
+  const sources = options.clusters.map(c => {
+    const cache = new ClusterCache({
+      transport: new KubeHttpClient({ cluster: c }),
+      logger: options.logger.child({ cluster: c.name }),
+      tuning: { now: options.now, ...options.tuning },
+    });
+    caches.set(c.name, cache);
+    return {
+      name: c.name,
+      cache,
+      controller: (options.reconciledClusters?.includes(c.name) ? 'delivery' : 'flagger') as ClusterHealth['controller'],
+      dashboardUrl: c.dashboardUrl,
+    };
+  });
+  return { fleet: new FleetAggregator({ ...options, clusters: sources }), caches };
+}

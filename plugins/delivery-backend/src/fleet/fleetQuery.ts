@@ -1,0 +1,61 @@
+import { CanarySummary, FleetQuery } from '@delivery/plugin-delivery-common';
+
+export const MAX_FLEET_LIMIT = 500;
+export const DEFAULT_FLEET_LIMIT = 50;
+
+function compare(a: CanarySummary, b: CanarySummary, sort: NonNullable<FleetQuery['sort']>): number {
+  const key = (s: CanarySummary) => {
+    switch (sort) {
+      case 'cluster':
+        return s.cluster;
+      case 'namespace':
+        return s.namespace;
+      case 'phase':
+        return s.phase;
+      case 'updated':
+        return s.updatedAt;
+      default:
+        return s.name;
+    }
+  };
+  const primary = key(a).localeCompare(key(b));
+  if (primary !== 0) return primary;
+  // Stable tie-break so paging never shows a row twice.
+  return `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(`${b.cluster}/${b.namespace}/${b.name}`);
+}
+
+/** Filters, counts phases (before paging, after the other filters), sorts and pages summaries. Pure. */
+export function queryFleet(
+  rows: Iterable<CanarySummary>,
+  query: FleetQuery,
+): { items: CanarySummary[]; total: number; offset: number; limit: number; phaseCounts: Record<string, number> } {
+  const clusters = query.cluster?.length ? new Set(query.cluster) : undefined;
+  const namespaces = query.namespace?.length ? new Set(query.namespace) : undefined;
+  const phases = query.phase?.length ? new Set<string>(query.phase) : undefined;
+  const search = query.search?.trim().toLowerCase();
+  const phaseCounts: Record<string, number> = {};
+  const matched: CanarySummary[] = [];
+  for (const s of rows) {
+    if (clusters && !clusters.has(s.cluster)) continue;
+    if (namespaces && !namespaces.has(s.namespace)) continue;
+    if (query.needsAttention !== undefined && s.needsAttention !== query.needsAttention) continue;
+    if (
+      search &&
+      !`${s.cluster}/${s.namespace}/${s.name} ${s.targetName} ${(s.entityRefs ?? []).join(' ')}`
+        .toLowerCase()
+        .includes(search)
+    ) {
+      continue;
+    }
+    const phase = s.phase || 'Unknown';
+    phaseCounts[phase] = (phaseCounts[phase] ?? 0) + 1;
+    if (phases && !phases.has(s.phase)) continue;
+    matched.push(s);
+  }
+  const sort = query.sort ?? 'name';
+  matched.sort((a, b) => compare(a, b, sort));
+  if (query.order === 'desc') matched.reverse();
+  const offset = Math.max(0, query.offset ?? 0);
+  const limit = Math.min(MAX_FLEET_LIMIT, Math.max(1, query.limit ?? DEFAULT_FLEET_LIMIT));
+  return { items: matched.slice(offset, offset + limit), total: matched.length, offset, limit, phaseCounts };
+}

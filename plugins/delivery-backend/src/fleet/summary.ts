@@ -1,0 +1,124 @@
+import {
+  Canary,
+  CanaryEvent,
+  CanaryPhase,
+  CanarySummary,
+  effectiveAnalysis,
+  isAnalysisSkipped,
+  maxWeightOf,
+  parseDurationSeconds,
+  strategyOf,
+} from '@delivery/plugin-delivery-common';
+import { KubeObject } from '../kube/types';
+
+/** A Kubernetes core/v1 Event as the cache keeps it (see kube/projectors.ts). */
+export interface KubeEvent extends KubeObject {
+  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string };
+  reason?: string;
+  message?: string;
+  type?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  source?: { component?: string };
+  reportingComponent?: string;
+}
+
+type Workload = KubeObject & {
+  spec?: { template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ image?: string }> } } };
+};
+
+export function imagesOf(workload: KubeObject | undefined): string[] {
+  const containers = (workload as Workload | undefined)?.spec?.template?.spec?.containers ?? [];
+  return containers.map(c => c.image).filter((i): i is string => Boolean(i));
+}
+
+export function templateLabelsOf(workload: KubeObject | undefined): Record<string, string> | undefined {
+  return (workload as Workload | undefined)?.spec?.template?.metadata?.labels;
+}
+
+export function eventTime(e: KubeEvent): string {
+  return e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '';
+}
+
+export function toCanaryEvent(e: KubeEvent): CanaryEvent {
+  return {
+    time: eventTime(e),
+    type: e.type === 'Warning' ? 'Warning' : 'Normal',
+    reason: e.reason ?? '',
+    message: e.message ?? '',
+    source: e.source?.component ?? e.reportingComponent ?? '',
+    count: e.count,
+  };
+}
+
+const ACTIVE: CanaryPhase[] = ['Initializing', 'Progressing', 'Promoting', 'Finalising'];
+const ATTENTION: CanaryPhase[] = ['Failed', 'Waiting', 'WaitingPromotion'];
+
+/**
+ * An active run is stuck when its status was not written for longer than the progress deadline plus one interval:
+ * a live controller writes status at least once per tick while a run is active.
+ */
+export function isStuck(canary: Canary, now: number): boolean {
+  const phase = canary.status?.phase ?? '';
+  if (!ACTIVE.includes(phase)) return false;
+  const last = Date.parse(canary.status?.lastTransitionTime ?? '');
+  if (Number.isNaN(last)) return false;
+  const deadline = (canary.spec.progressDeadlineSeconds ?? 600) + (parseDurationSeconds(effectiveAnalysis(canary.spec)?.interval) ?? 60);
+  return now - last > deadline * 1000;
+}
+
+export interface SummaryInput {
+  cluster: string;
+  canary: Canary;
+  target?: KubeObject;
+  primary?: KubeObject;
+  /** Events of this canary, any order. */
+  events: KubeEvent[];
+  entityRefs?: string[];
+  now: number;
+}
+
+/** The fleet row of one canary, derived from the cached objects only. */
+export function buildSummary(input: SummaryInput): CanarySummary {
+  const { canary, now } = input;
+  const spec = canary.spec;
+  const status = canary.status ?? {};
+  const analysis = effectiveAnalysis(spec) ?? {};
+  const strategy = strategyOf(spec);
+  const phase = status.phase ?? '';
+  const promoted = status.conditions?.find(c => c.type === 'Promoted');
+  let message = promoted?.message;
+  let latest: KubeEvent | undefined;
+  for (const e of input.events) if (!latest || eventTime(e) > eventTime(latest)) latest = e;
+  if (latest?.type === 'Warning' && eventTime(latest) >= (promoted?.lastUpdateTime ?? '')) message = latest.message;
+  const weightBased = strategy === 'canary' || strategy === 'canary-mirroring';
+  return {
+    cluster: input.cluster,
+    namespace: canary.metadata.namespace ?? '',
+    name: canary.metadata.name,
+    uid: canary.metadata.uid,
+    resourceVersion: canary.metadata.resourceVersion,
+    strategy,
+    analysisSkipped: isAnalysisSkipped(spec),
+    provider: spec.provider ?? '',
+    targetKind: spec.targetRef?.kind ?? 'Deployment',
+    targetName: spec.targetRef?.name ?? '',
+    phase,
+    canaryWeight: status.canaryWeight ?? 0,
+    iterations: status.iterations ?? 0,
+    failedChecks: status.failedChecks ?? 0,
+    threshold: analysis.threshold && analysis.threshold > 0 ? analysis.threshold : 1,
+    maxWeight: weightBased ? maxWeightOf(analysis) : undefined,
+    totalIterations: weightBased ? undefined : Math.max(1, analysis.iterations ?? 10),
+    primaryImages: imagesOf(input.primary),
+    canaryImages: imagesOf(input.target),
+    lastTransitionTime: status.lastTransitionTime,
+    message,
+    suspended: Boolean(spec.suspend),
+    needsAttention: ATTENTION.includes(phase) || isStuck(canary, now),
+    entityRefs: input.entityRefs,
+    updatedAt: status.lastTransitionTime ?? canary.metadata.creationTimestamp ?? new Date(now).toISOString(),
+  };
+}
