@@ -14,6 +14,8 @@
 #
 # Env:
 #   BUILD_KUBECTL=1   also build kubectl (debugging aid, never required)
+#   DELIVERY_CLUSTER_BIN_ROOT=dir   instead of <repo>/.cache/cluster-bin
+#   DELIVERY_CLUSTER_BIN_CACHE=dir|off   per-machine mirror (default above)
 #   GO=...            go binary (default: go on PATH, else /usr/local/go/bin/go)
 #   GOCACHE/GOMODCACHE are respected (defaults persist on the machine).
 set -euo pipefail
@@ -33,8 +35,11 @@ goroot="$(dirname "$(dirname "$(readlink -f "$GO")")")"
 if [ -f "$goroot/VERSION" ]; then gover="$(head -1 "$goroot/VERSION")"; else gover="$("$GO" env GOVERSION)"; fi
 key="$( { cd "$here" && cat go/go.mod go/go.sum go-kwok/go.mod go-kwok/go.sum && find go/cmd -type f -name '*.go' | LC_ALL=C sort | xargs cat; \
           grep -E '^ *(ldflags|gobuild|k8s_ldflags)[+]?=' "$here/build.sh"; echo "$gover"; } | sha256sum | cut -c1-16)"
-out="$repo/.cache/cluster-bin/$key"
-machine_cache="${DELIVERY_CLUSTER_BIN_CACHE:-$HOME/.cache/delivery/cluster-bin}/$key"
+bin_root="${DELIVERY_CLUSTER_BIN_ROOT:-$repo/.cache/cluster-bin}"
+out="$bin_root/$key"
+machine_root="${DELIVERY_CLUSTER_BIN_CACHE:-$HOME/.cache/delivery/cluster-bin}"
+[ "$machine_root" = off ] && machine_root=""
+machine_cache="${machine_root:+$machine_root/$key}"
 
 bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok cluster-util)
 want_kubectl="${BUILD_KUBECTL:-0}"
@@ -52,7 +57,7 @@ if complete "$out"; then
   echo "cluster binaries up to date ($out, $(elapsed)s)" >&2
   echo "$out"; exit 0
 fi
-if complete "$machine_cache"; then
+if [ -n "$machine_cache" ] && complete "$machine_cache"; then
   mkdir -p "$(dirname "$out")"; rm -rf "$out.tmp"
   cp -al "$machine_cache" "$out.tmp" 2>/dev/null || cp -a "$machine_cache" "$out.tmp"
   rm -rf "$out"; mv "$out.tmp" "$out"
@@ -100,12 +105,17 @@ trap 'rm -rf "$tmp"' EXIT
 )
 printf '%s\n' "built $(date -u +%FT%TZ) with $gover in $(elapsed)s" > "$tmp/.complete"
 rm -rf "$out"; mv "$tmp" "$out"; trap - EXIT
-# Mirror for the next clone on this machine (best effort).
-if mkdir -p "$(dirname "$machine_cache")" 2>/dev/null; then
+# Drop binaries of other (older) pins from this checkout's cache.
+for d in "$bin_root"/*/; do
+  [ "$(basename "$d")" = "$key" ] || rm -rf "$d"
+done
+# Mirror for the next clone on this machine (best effort); keep 3 versions.
+if [ -n "$machine_cache" ] && mkdir -p "$machine_root" 2>/dev/null; then
   rm -rf "$machine_cache.tmp.$$"
   if cp -al "$out" "$machine_cache.tmp.$$" 2>/dev/null || cp -a "$out" "$machine_cache.tmp.$$" 2>/dev/null; then
     rm -rf "$machine_cache"; mv "$machine_cache.tmp.$$" "$machine_cache" || true
   fi
+  ls -1dt "$machine_root"/*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
 fi
 echo "cluster binaries built in $(elapsed)s -> $out" >&2
 echo "$out"

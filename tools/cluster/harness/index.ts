@@ -148,7 +148,12 @@ const live: Live = { procs: new Set(), dirs: new Set() };
 let handlersInstalled = false;
 
 function killGroupSync(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  if (
+    child.pid === undefined ||
+    child.exitCode !== null ||
+    child.signalCode !== null
+  )
+    return;
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -177,7 +182,8 @@ function installHandlers(): void {
       cleanupSync();
       // If nobody else handles the signal, behave as if we never had:
       // re-raise it now that our listener is gone (default action = exit).
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      if (process.listenerCount(signal) === 0)
+        process.kill(process.pid, signal);
     };
     process.once(signal, onSignal);
   }
@@ -188,9 +194,11 @@ function installHandlers(): void {
 function findToolsDir(explicit?: string): string {
   const candidates: string[] = [];
   if (explicit) candidates.push(explicit);
-  if (process.env.DELIVERY_CLUSTER_TOOLS) candidates.push(process.env.DELIVERY_CLUSTER_TOOLS);
+  if (process.env.DELIVERY_CLUSTER_TOOLS)
+    candidates.push(process.env.DELIVERY_CLUSTER_TOOLS);
   // __dirname exists under CommonJS (jest); under ESM typeof keeps this safe.
-  if (typeof __dirname !== 'undefined') candidates.push(path.resolve(__dirname, '..'));
+  if (typeof __dirname !== 'undefined')
+    candidates.push(path.resolve(__dirname, '..'));
   for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
     candidates.push(path.join(dir, 'tools', 'cluster'));
     if (path.dirname(dir) === dir) break;
@@ -198,7 +206,9 @@ function findToolsDir(explicit?: string): string {
   const found = candidates.find(c => fs.existsSync(path.join(c, 'cluster.sh')));
   if (!found) {
     throw new Error(
-      `tools/cluster not found (looked in ${candidates.join(', ')}); set DELIVERY_CLUSTER_TOOLS`,
+      `tools/cluster not found (looked in ${candidates.join(
+        ', ',
+      )}); set DELIVERY_CLUSTER_TOOLS`,
     );
   }
   return found;
@@ -243,17 +253,22 @@ export async function freePorts(n: number): Promise<number[]> {
     }
     return servers.map(s => (s.address() as net.AddressInfo).port);
   } finally {
-    await Promise.all(servers.map(s => new Promise<void>(resolve => s.close(() => resolve()))));
+    await Promise.all(
+      servers.map(s => new Promise<void>(resolve => s.close(() => resolve()))),
+    );
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> =>
+  new Promise(resolve => setTimeout(resolve, ms));
 
 function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-const setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find(p => fs.existsSync(p));
+const setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find(p =>
+  fs.existsSync(p),
+);
 
 function tail(file: string, lines: number): string {
   try {
@@ -267,16 +282,28 @@ function tail(file: string, lines: number): string {
 function yamlDocuments(text: string): string[] {
   return text
     .split(/^---[ \t]*$/m)
-    .filter(doc => doc.split('\n').some(line => line.trim() !== '' && !line.trim().startsWith('#')));
+    .filter(doc =>
+      doc
+        .split('\n')
+        .some(line => line.trim() !== '' && !line.trim().startsWith('#')),
+    );
 }
 
-function kubeconfigYaml(name: string, server: string, caData: string, user: string, token: string): string {
+function kubeconfigYaml(
+  name: string,
+  server: string,
+  caData: string,
+  user: string,
+  token: string,
+): string {
   // JSON is valid YAML, and avoids any quoting question for tokens.
   return JSON.stringify(
     {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name, cluster: { server, 'certificate-authority-data': caData } }],
+      clusters: [
+        { name, cluster: { server, 'certificate-authority-data': caData } },
+      ],
       users: [{ name: user, user: { token } }],
       contexts: [{ name, context: { cluster: name, user } }],
       'current-context': name,
@@ -326,14 +353,18 @@ class LocalCluster implements Cluster {
     this.caFile = path.join(init.dir, 'certs', 'ca.crt');
     this.kubeconfigPath = path.join(init.dir, 'kubeconfig');
     if (init.audit) this.auditLogPath = path.join(init.dir, 'audit.log');
-    execFileSync(path.join(init.bin, 'cluster-util'), ['certs', path.join(init.dir, 'certs')]);
+    execFileSync(path.join(init.bin, 'cluster-util'), [
+      'certs',
+      path.join(init.dir, 'certs'),
+    ]);
     this.ca = fs.readFileSync(this.caFile, 'utf8');
     this.caData = Buffer.from(this.ca).toString('base64');
   }
 
   pids(): Partial<Record<Component, number>> {
     const out: Partial<Record<Component, number>> = {};
-    for (const [c, p] of this.procs) if (p.exitCode === null && p.signalCode === null) out[c] = p.pid;
+    for (const [c, p] of this.procs)
+      if (p.exitCode === null && p.signalCode === null) out[c] = p.pid;
     return out;
   }
 
@@ -342,9 +373,13 @@ class LocalCluster implements Cluster {
   }
 
   writeKubeconfig(file: string, token: string, user = 'user'): string {
-    fs.writeFileSync(file, kubeconfigYaml(this.name, this.server, this.caData, user, token), {
-      mode: 0o600,
-    });
+    fs.writeFileSync(
+      file,
+      kubeconfigYaml(this.name, this.server, this.caData, user, token),
+      {
+        mode: 0o600,
+      },
+    );
     return file;
   }
 
@@ -356,7 +391,10 @@ class LocalCluster implements Cluster {
     const [cmd, argv] = setprivPath
       ? [setprivPath, ['--pdeathsig', 'KILL', '--', exe, ...args]]
       : [exe, args];
-    const child = spawn(cmd, argv, { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(cmd, argv, {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
     fs.closeSync(log);
     live.procs.add(child);
     child.once('exit', () => live.procs.delete(child));
@@ -369,14 +407,19 @@ class LocalCluster implements Cluster {
     for (const [c, p] of this.procs) {
       if (p.exitCode !== null || p.signalCode !== null) {
         throw new Error(
-          `${c} of cluster ${this.name} exited (${p.exitCode ?? p.signalCode}); log ${this.logPath(c)}:\n` +
-            tail(this.logPath(c), 30),
+          `${c} of cluster ${this.name} exited (${
+            p.exitCode ?? p.signalCode
+          }); log ${this.logPath(c)}:\n` + tail(this.logPath(c), 30),
         );
       }
     }
   }
 
-  async waitFor(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
+  async waitFor(
+    what: string,
+    deadline: number,
+    check: () => Promise<boolean>,
+  ): Promise<void> {
     for (;;) {
       this.assertAlive();
       try {
@@ -384,7 +427,8 @@ class LocalCluster implements Cluster {
       } catch {
         // not yet
       }
-      if (Date.now() > deadline) throw new Error(`cluster ${this.name}: timed out waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`cluster ${this.name}: timed out waiting for ${what}`);
       await sleep(100);
     }
   }
@@ -434,11 +478,18 @@ class LocalCluster implements Cluster {
                 // leave as text
               }
             }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T, text });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: body as T,
+              text,
+            });
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`request ${url.pathname} timed out`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`request ${url.pathname} timed out`)),
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -447,7 +498,9 @@ class LocalCluster implements Cluster {
   async stopComponent(component: Component, timeoutMs = 15_000): Promise<void> {
     const child = this.procs.get(component);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+    const exited = new Promise<void>(resolve =>
+      child.once('exit', () => resolve()),
+    );
     killGroupSync(child, 'SIGTERM');
     const timer = setTimeout(() => killGroupSync(child, 'SIGKILL'), timeoutMs);
     await exited;
@@ -460,7 +513,8 @@ class LocalCluster implements Cluster {
 
   async startApiserver(timeoutMs = 60_000): Promise<void> {
     const current = this.procs.get('kube-apiserver');
-    if (current && current.exitCode === null && current.signalCode === null) return;
+    if (current && current.exitCode === null && current.signalCode === null)
+      return;
     const args = this.args.get('kube-apiserver');
     if (!args) throw new Error('kube-apiserver was never started');
     this.spawnComponent('kube-apiserver', args);
@@ -479,7 +533,8 @@ class LocalCluster implements Cluster {
     this.stopped = true;
     // Reverse startup order so nothing logs errors about a vanished apiserver
     // longer than necessary; each gets SIGTERM and, after 10 s, SIGKILL.
-    for (const c of [...COMPONENTS].reverse()) await this.stopComponent(c, 10_000);
+    for (const c of [...COMPONENTS].reverse())
+      await this.stopComponent(c, 10_000);
     live.dirs.delete(this.dir);
     if (!this.keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -488,7 +543,10 @@ class LocalCluster implements Cluster {
   abortSync(): string {
     for (const p of this.procs.values()) killGroupSync(p, 'SIGKILL');
     this.stopped = true;
-    const logs = path.join(path.dirname(this.dir), `delivery-cluster-${this.name}-failed-logs`);
+    const logs = path.join(
+      path.dirname(this.dir),
+      `delivery-cluster-${this.name}-failed-logs`,
+    );
     try {
       fs.rmSync(logs, { recursive: true, force: true });
       fs.cpSync(path.join(this.dir, 'logs'), logs, { recursive: true });
@@ -512,7 +570,9 @@ class LocalCluster implements Cluster {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { name } = options;
   if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
-    throw new Error(`cluster name '${name}' must be a DNS label of at most 32 chars`);
+    throw new Error(
+      `cluster name '${name}' must be a DNS label of at most 32 chars`,
+    );
   }
   const started = Date.now();
   const deadline = started + (options.startTimeoutMs ?? 120_000);
@@ -522,8 +582,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   installHandlers();
 
   const baseDir = options.baseDir ?? os.tmpdir();
+  sweepStaleDirs(baseDir);
   const dir = fs.mkdtempSync(path.join(baseDir, `delivery-cluster-${name}-`));
   if (!options.keepDir) live.dirs.add(dir);
+  fs.writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
+  // a kept dir is never swept (see sweepStaleDirs)
+  if (options.keepDir) fs.writeFileSync(path.join(dir, 'keep'), '');
   fs.mkdirSync(path.join(dir, 'logs'));
   fs.mkdirSync(path.join(dir, 'etcd'), { mode: 0o700 });
   const [etcdPort, etcdPeerPort, apiserverPort] = await freePorts(3);
@@ -562,7 +626,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       tokens.scheduler,
       'system:kube-scheduler',
     );
-    const kwokKubeconfig = cluster.writeKubeconfig(path.join(dir, 'kwok.kubeconfig'), tokens.kwok, 'kwok');
+    const kwokKubeconfig = cluster.writeKubeconfig(
+      path.join(dir, 'kwok.kubeconfig'),
+      tokens.kwok,
+      'kwok',
+    );
     const certs = path.join(dir, 'certs');
 
     // etcd: loopback only; --unsafe-no-fsync because test data is disposable
@@ -579,7 +647,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       '--log-level=warn',
       '--quota-backend-bytes=2147483648',
     ]);
-    await cluster.waitFor('etcd', deadline, () => httpOk(`http://127.0.0.1:${etcdPort}/health`));
+    await cluster.waitFor('etcd', deadline, () =>
+      httpOk(`http://127.0.0.1:${etcdPort}/health`),
+    );
 
     const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
@@ -656,22 +726,39 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ]);
 
     for (let i = 1; i <= nodes; i++) {
-      const r = await cluster.request({ method: 'POST', path: '/api/v1/nodes', body: fakeNode(`kwok-node-${i}`) });
-      if (r.status !== 201) throw new Error(`creating node kwok-node-${i}: HTTP ${r.status} ${r.text}`);
+      const r = await cluster.request({
+        method: 'POST',
+        path: '/api/v1/nodes',
+        body: fakeNode(`kwok-node-${i}`),
+      });
+      if (r.status !== 201)
+        throw new Error(
+          `creating node kwok-node-${i}: HTTP ${r.status} ${r.text}`,
+        );
     }
     await cluster.waitFor(`${nodes} node(s) Ready`, deadline, async () => {
-      const r = await cluster.request<{ items: Array<{ status?: { conditions?: Condition[] } }> }>({
+      const r = await cluster.request<{
+        items: Array<{ status?: { conditions?: Condition[] } }>;
+      }>({
         path: '/api/v1/nodes',
       });
-      const ready = r.body.items.filter(n => isTrue(n.status?.conditions, 'Ready')).length;
+      const ready = r.body.items.filter(n =>
+        isTrue(n.status?.conditions, 'Ready'),
+      ).length;
       return ready >= nodes;
     });
     // Pods are rejected by the ServiceAccount admission plugin until the
     // serviceaccount controller has created "default" in the namespace.
-    await cluster.waitFor('ServiceAccount default/default', deadline, async () => {
-      const r = await cluster.request({ path: '/api/v1/namespaces/default/serviceaccounts/default' });
-      return r.status === 200;
-    });
+    await cluster.waitFor(
+      'ServiceAccount default/default',
+      deadline,
+      async () => {
+        const r = await cluster.request({
+          path: '/api/v1/namespaces/default/serviceaccounts/default',
+        });
+        return r.status === 200;
+      },
+    );
 
     const crdFiles =
       options.crds === false
@@ -690,7 +777,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   } catch (err) {
     const logs = cluster.abortSync();
     const message = err instanceof Error ? err.message : String(err);
-    throw new Error(`starting cluster ${name} failed: ${message}\n(logs kept in ${logs})`);
+    throw new Error(
+      `starting cluster ${name} failed: ${message}\n(logs kept in ${logs})`,
+    );
   }
 }
 
@@ -704,10 +793,16 @@ export async function startClusters(
 ): Promise<Cluster[]> {
   // Build (or find) the binaries once, not once per cluster.
   const binDir = options.binDir ?? ensureBinaries(options.toolsDir);
-  const results = await Promise.allSettled(names.map(name => startCluster({ ...options, name, binDir })));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const results = await Promise.allSettled(
+    names.map(name => startCluster({ ...options, name, binDir })),
+  );
+  const failed = results.find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
   const clusters = results
-    .filter((r): r is PromiseFulfilledResult<Cluster> => r.status === 'fulfilled')
+    .filter(
+      (r): r is PromiseFulfilledResult<Cluster> => r.status === 'fulfilled',
+    )
     .map(r => r.value);
   if (failed) {
     await Promise.all(clusters.map(c => c.stop()));
@@ -717,6 +812,45 @@ export async function startClusters(
 }
 
 // ------------------------------------------------------------------ details
+
+/**
+ * A test runner killed with SIGKILL runs no handler: its children die with it
+ * (pdeathsig) but its temp dirs stay. Remove such dirs whose owner is gone.
+ */
+function sweepStaleDirs(baseDir: string): void {
+  let entries: string[];
+  try {
+    entries = fs
+      .readdirSync(baseDir)
+      .filter(
+        e => e.startsWith('delivery-cluster-') && !e.endsWith('-failed-logs'),
+      );
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const dir = path.join(baseDir, entry);
+    try {
+      const owner = Number(
+        fs.readFileSync(path.join(dir, 'owner.pid'), 'utf8'),
+      );
+      if (!owner || pidAlive(owner)) continue;
+      if (fs.existsSync(path.join(dir, 'keep'))) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not ours or already gone
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 interface Condition {
   type: string;
@@ -736,7 +870,10 @@ function fakeNode(name: string): object {
       name,
       // kwok manages only nodes with this annotation (--manage-nodes-with-
       // annotation-selector), so real nodes would never be touched.
-      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: {
+        'kwok.x-k8s.io/node': 'fake',
+        'node.alpha.kubernetes.io/ttl': '0',
+      },
       labels: {
         type: 'kwok',
         'kubernetes.io/hostname': name,
@@ -763,7 +900,11 @@ function httpOk(url: string): Promise<boolean> {
  * POST each CRD document as YAML (the API server decodes application/yaml
  * itself, so no YAML parser is needed here), then wait for Established.
  */
-async function applyCrds(cluster: LocalCluster, files: string[], deadline: number): Promise<void> {
+async function applyCrds(
+  cluster: LocalCluster,
+  files: string[],
+  deadline: number,
+): Promise<void> {
   const names: string[] = [];
   for (const file of files) {
     for (const doc of yamlDocuments(fs.readFileSync(file, 'utf8'))) {
@@ -779,14 +920,18 @@ async function applyCrds(cluster: LocalCluster, files: string[], deadline: numbe
         continue;
       }
       if (r.status !== 201 || !r.body.metadata?.name) {
-        throw new Error(`applying a CRD from ${file}: HTTP ${r.status} ${r.text}`);
+        throw new Error(
+          `applying a CRD from ${file}: HTTP ${r.status} ${r.text}`,
+        );
       }
       names.push(r.body.metadata.name);
     }
   }
   for (const crd of names) {
     await cluster.waitFor(`CRD ${crd} Established`, deadline, async () => {
-      const r = await cluster.request<{ status?: { conditions?: Condition[] } }>({
+      const r = await cluster.request<{
+        status?: { conditions?: Condition[] };
+      }>({
         path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}`,
       });
       return isTrue(r.body.status?.conditions, 'Established');
