@@ -109,7 +109,7 @@ export const failedCanary: CanaryDetails = buildCanary({
   lastTransitionTime: '2025-06-01T17:20:00Z',
   message: 'Canary analysis failed, Deployment scaled to zero.',
   checks: [
-    ...metricChecks({ name: 'request-success-rate', start: '2025-06-01T17:15:00Z', stepSeconds: 60, values: [99.4, 96.8, 94.1, 92.7, 91.3], thresholdMin: 99 }),
+    ...metricChecks({ name: 'request-success-rate', start: '2025-06-01T17:15:00Z', stepSeconds: 60, values: [96.8, 94.1, 92.7, 91.3, 90.2], thresholdMin: 99 }),
     ...metricChecks({ name: 'request-duration', start: '2025-06-01T17:15:00Z', stepSeconds: 60, values: [180, 240, undefined], thresholdMax: 500 }),
     {
       time: '2025-06-01T17:18:00Z', kind: 'metric', name: 'request-duration', passed: false, thresholdMax: 500,

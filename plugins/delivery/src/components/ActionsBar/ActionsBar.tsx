@@ -39,7 +39,8 @@ export function ActionsBar(props: ActionsBarProps) {
   const run = async (action: CanaryAction) => {
     setBusy(true);
     try {
-      await api.performAction(props.canary, { action: action.id, gate: action.gate, comment: comment || undefined });
+      const { cluster, namespace, name } = props.canary;
+      await api.performAction({ cluster, namespace, name }, { action: action.id, gate: action.gate, comment: comment || undefined });
       alertApi.post({ message: `${action.label}: done for ${canaryKey(props.canary)}`, severity: 'success', display: 'transient' });
       close();
       props.onDone?.();

@@ -14,7 +14,9 @@ const GATES = new Set<PlannedStep['kind']>(['gate', 'promotion-gate']);
  */
 export function failedChecksOf(canary: CanaryDetails): number {
   if (canary.phase !== 'Failed' || canary.failedChecks > 0) return canary.failedChecks;
-  return checksOfRun(canary.checks, currentRun(canary.runs)).filter(c => !c.passed).length;
+  // Count ticks, not checks: a tick with several failing checks adds one failed check, as Flagger counts it.
+  const failing = checksOfRun(canary.checks, currentRun(canary.runs)).filter(c => !c.passed);
+  return new Set(failing.map(c => Date.parse(c.time))).size;
 }
 
 function stepCaption(step: PlannedStep, current: boolean, canary: CanaryDetails): string | undefined {
