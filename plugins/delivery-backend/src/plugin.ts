@@ -1,6 +1,17 @@
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { deliveryPermissions } from '@delivery/plugin-delivery-common';
 import { readDeliveryConfig } from './config';
+import { createFleet } from './fleet/aggregator';
+import { CanaryDetailsService } from './fleet/details';
+import { CatalogEntityIndex } from './fleet/entityIndex';
+import { CanarySignalPublisher } from './fleet/signals';
+import { TrafficObserver } from './fleet/trafficSplit';
+import { DatabaseHistoryStore } from './history/DatabaseHistoryStore';
+import { EventHistoryWriter, saveFleetSnapshot } from './history/fleetPersistence';
+import { scheduleHistoryRetention } from './history/retention';
+import { RunTracker } from './history/runTracker';
 import { canaryPermissionResourceRef, canaryPermissionRules } from './permissions/rules';
 import { createRouter } from './service/router';
 
@@ -17,9 +28,18 @@ export const deliveryPlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        database: coreServices.database,
+        lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
+        catalog: catalogServiceRef,
+        signals: signalsServiceRef,
       },
-      async init({ logger, config, httpRouter, httpAuth, permissionsRegistry }) {
+      async init(deps) {
+        const { logger, config, httpRouter, httpAuth, auth, permissions, permissionsRegistry } = deps;
+        const { database, lifecycle, scheduler, catalog, signals } = deps;
         const deliveryConfig = readDeliveryConfig(config);
         logger.info(
           `Delivery: ${deliveryConfig.clusters.length} cluster(s) from ${deliveryConfig.clusterSource}`,
@@ -32,21 +52,79 @@ export const deliveryPlugin = createBackendPlugin({
           rules: Object.values(canaryPermissionRules),
         });
 
-        const health = {
-          clusterHealth: () =>
-            deliveryConfig.clusters.map(c => ({
-              name: c.name,
-              state: 'pending' as const,
-              controller: deliveryConfig.reconciler.enabled &&
-                deliveryConfig.reconciler.clusters.includes(c.name)
-                ? ('delivery' as const)
-                : ('flagger' as const),
-              dashboardUrl: c.dashboardUrl,
-              canaryCount: 0,
-            })),
-        };
+        const store = await DatabaseHistoryStore.create({ database });
+        const snapshot = await store.loadSnapshot();
+        const entityIndex = new CatalogEntityIndex({ catalog, auth, logger });
+        const { reconciler } = deliveryConfig;
+        const { fleet } = createFleet({
+          clusters: deliveryConfig.clusters,
+          reconciledClusters: reconciler.enabled ? reconciler.clusters : [],
+          logger,
+          entities: entityIndex,
+          snapshot: snapshot.savedAt
+            ? { summaries: snapshot.summaries, savedAt: Date.parse(snapshot.savedAt) }
+            : undefined,
+        });
+        const tracker = new RunTracker({ store, logger });
+        const publisher = new CanarySignalPublisher({ signals, logger });
+        const eventWriter = new EventHistoryWriter(store, logger);
+        fleet.onChange(change => {
+          publisher.changed(change.ref);
+          void tracker.observe(change.ref, change.canary, change.summary);
+        });
+        fleet.onEvent((cluster, event) => eventWriter.add(cluster, event));
 
-        httpRouter.use(await createRouter({ logger, httpAuth, health }));
+        const details = new CanaryDetailsService({
+          fleet,
+          history: store,
+          traffic: new TrafficObserver({
+            metricsServer: reconciler.metricsServer,
+            defaultProvider: reconciler.meshProvider,
+          }),
+          grafana: deliveryConfig.grafana,
+          defaultProvider: reconciler.meshProvider,
+          dashboardUrl: name => deliveryConfig.clusters.find(c => c.name === name)?.dashboardUrl,
+          entityDashboard: refs => entityIndex.dashboardOf(refs),
+        });
+
+        await scheduleHistoryRetention({ scheduler, store, retentionDays: deliveryConfig.retentionDays, logger });
+        await scheduler.scheduleTask({
+          id: 'delivery-fleet-persist',
+          scope: 'local',
+          frequency: { seconds: 30 },
+          timeout: { seconds: 25 },
+          fn: async () => {
+            await eventWriter.flush();
+            await saveFleetSnapshot(store, fleet);
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'delivery-entity-index',
+          scope: 'local',
+          frequency: { minutes: 5 },
+          timeout: { minutes: 2 },
+          fn: async signal => {
+            await entityIndex.refresh(signal);
+            await fleet.refreshEntities();
+          },
+        });
+
+        lifecycle.addStartupHook(async () => {
+          await tracker.init();
+          fleet.start();
+        });
+        lifecycle.addShutdownHook(async () => {
+          publisher.stop();
+          await eventWriter.flush();
+          await saveFleetSnapshot(store, fleet).catch(e =>
+            logger.warn(`fleet snapshot not saved on shutdown: ${(e as Error).message}`),
+          );
+          await fleet.stop();
+        });
+
+        httpRouter.use(
+          await createRouter({ logger, httpAuth, health: fleet, permissions, catalog, fleet, details }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -175,6 +175,16 @@ export class FleetAggregator {
     return [...(byName?.values() ?? [])];
   }
 
+  /** Labels of a canary's target workload (and its pod template), for entity matching. */
+  targetLabels(ref: CanaryRef): TargetLabels | undefined {
+    const canary = this.canary(ref);
+    const cache = this.clusters.get(ref.cluster)?.source.cache;
+    if (!canary || !cache) return undefined;
+    const kind = canary.spec?.targetRef?.kind === 'DaemonSet' ? KINDS.daemonSet : KINDS.deployment;
+    const target = cache.informer(kind)?.get(ref.namespace, canary.spec?.targetRef?.name ?? '');
+    return { namespace: ref.namespace, labelSets: [target?.metadata.labels, templateLabelsOf(target)] };
+  }
+
   /** Re-derives entity refs and owners of every canary, e.g. after the catalog index refreshed. */
   async refreshEntities(): Promise<void> {
     let n = 0;

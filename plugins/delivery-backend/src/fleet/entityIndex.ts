@@ -7,6 +7,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
+  DELIVERY_GRAFANA_DASHBOARD_ANNOTATION,
   KUBERNETES_ID_ANNOTATION,
   KUBERNETES_ID_LABEL,
   KUBERNETES_LABEL_SELECTOR_ANNOTATION,
@@ -24,6 +25,8 @@ export interface EntityMatcher {
   /** Human form of what is searched, for empty states. */
   selectorText: string;
   namespace?: string;
+  /** `delivery.backstage.io/grafana-dashboard`, when the entity overrides the Grafana link. */
+  grafanaDashboard?: string;
 }
 
 /** What a canary's target looks like to the matcher. */
@@ -79,6 +82,7 @@ export function entityMatcher(entity: Entity): EntityMatcher | undefined {
     selectors,
     selectorText: texts.join(' or '),
     namespace: a[KUBERNETES_NAMESPACE_ANNOTATION]?.trim() || undefined,
+    grafanaDashboard: a[DELIVERY_GRAFANA_DASHBOARD_ANNOTATION]?.trim() || undefined,
   };
 }
 
@@ -150,6 +154,15 @@ export class CatalogEntityIndex {
       { credentials },
     );
     this.setEntities(items);
+  }
+
+  /** The Grafana dashboard override of the first of `entityRefs` that has one. */
+  dashboardOf(entityRefs: string[]): string | undefined {
+    for (const ref of entityRefs) {
+      const m = this.matchers.find(x => x.entityRef === ref);
+      if (m?.grafanaDashboard) return m.grafanaDashboard;
+    }
+    return undefined;
   }
 
   /** Entities (refs and their owners) whose selectors match the target. */
