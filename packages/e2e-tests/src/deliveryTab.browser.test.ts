@@ -27,6 +27,12 @@ describeE2e('Delivery tab in Chromium', () => {
 
   it('renders the podinfo Delivery tab after a guest sign-in', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('response', r => {
+      if (r.url().includes('/api/delivery/') && r.status() >= 400) {
+        // eslint-disable-next-line no-console
+        console.warn(`delivery API ${r.status()} ${r.url()}`);
+      }
+    });
     await page.goto(`${backend.baseUrl}/catalog/default/component/podinfo/delivery`);
     await signInAsGuest(page);
     // The entity page header and our tab, selected.

@@ -46,7 +46,7 @@ process.once('exit', () => {
 });
 
 /**
- * Starts packages/backend the way `yarn start` does, on a free port, with extra config layered on top of
+ * Starts packages/backend from source, on a free port, with extra config layered on top of
  * app-config.yaml, and waits until `/api/delivery/health` answers.
  */
 export async function startBackend(options: {
@@ -58,24 +58,36 @@ export async function startBackend(options: {
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-backend-'));
-  const overrides = {
-    app: { baseUrl },
-    backend: { baseUrl, listen: { port, host: '127.0.0.1' }, cors: { origin: baseUrl } },
-    ...options.config,
-  };
+  const overrides = deepMerge(
+    {
+      app: { baseUrl },
+      backend: { baseUrl, listen: { port, host: '127.0.0.1' }, cors: { origin: baseUrl } },
+    },
+    options.config ?? {},
+  );
   const overridePath = path.join(dir, 'app-config.test.json');
   fs.writeFileSync(overridePath, JSON.stringify(overrides));
-  // JSON is valid YAML, and the CLI accepts any file as a config layer.
-  const args = ['package', 'start'];
+  // Run the backend's TypeScript the way `backstage-cli package start` does, minus its file watcher: other
+  // work in the tree must not restart the backend under a test. JSON is valid YAML for the config loader.
+  const args = [
+    '--enable-source-maps',
+    '--require',
+    require.resolve('@backstage/cli-node/config/nodeTransform.cjs'),
+    'src/index.ts',
+  ];
   for (const f of [path.join(repoRoot, 'app-config.yaml'), ...(options.configFiles ?? []), overridePath]) {
     args.push('--config', f);
   }
   const logPath = path.join(dir, 'backend.log');
   const log = fs.openSync(logPath, 'a');
-  const cli = path.join(repoRoot, 'node_modules/.bin/backstage-cli');
-  const child = spawn(cli, args, {
+  const child = spawn(process.execPath, args, {
     cwd: path.join(repoRoot, 'packages/backend'),
-    env: { ...process.env, ...options.env, NODE_ENV: 'development' },
+    env: {
+      ...process.env,
+      ...options.env,
+      NODE_ENV: 'development',
+      ESBK_TSCONFIG_PATH: path.join(repoRoot, 'tsconfig.json'),
+    },
     stdio: ['ignore', log, log],
     detached: true,
   });
@@ -127,4 +139,15 @@ function tail(file: string): string {
   } catch {
     return '(no log)';
   }
+}
+
+type Json = Record<string, unknown>;
+function deepMerge(a: Json, b: Json): Json {
+  const out: Json = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const prev = out[key];
+    const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+    out[key] = isObj(prev) && isObj(value) ? deepMerge(prev, value) : value;
+  }
+  return out;
 }

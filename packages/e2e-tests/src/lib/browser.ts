@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { repoRoot } from './backend';
@@ -7,7 +6,7 @@ import { repoRoot } from './backend';
 export const screenshotDir = path.join(repoRoot, 'screenshots');
 
 /**
- * Launches the machine's Chromium (Debian package) headless. The background-networking flags matter: this machine
+ * Launches the machine's Chromium (Playwright gives it a fresh temporary profile) (Debian package) headless. The background-networking flags matter: this machine
  * has no route to Google's hosts, and without them Chromium keeps opening connections that are refused.
  */
 export async function launchChromium(): Promise<Browser> {
@@ -23,7 +22,6 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-chromium-'))}`,
     ],
   });
 }
