@@ -568,6 +568,17 @@ class LocalCluster implements Cluster {
  * <baseDir>/delivery-cluster-<name>-failed-logs, and the error is thrown.
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  try {
+    return await startClusterOnce(options);
+  } catch (err) {
+    // freePorts() releases its ports before etcd/kube-apiserver bind them;
+    // if another process took one in between, start over once on new ports.
+    if (!/address already in use/.test(String(err))) throw err;
+    return startClusterOnce(options);
+  }
+}
+
+async function startClusterOnce(options: ClusterOptions): Promise<Cluster> {
   const { name } = options;
   if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
     throw new Error(
@@ -785,28 +796,44 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
 /**
  * Start several clusters side by side (own ports, temp dirs, etcd each).
- * If one fails, the others are stopped and the first error is thrown.
+ * At most `concurrency` (default 3) start at once: on 2 cores, more parallel
+ * starts only stretch every start. If one fails, the started ones are
+ * stopped and the first error is thrown.
  */
 export async function startClusters(
   names: string[],
-  options: Omit<ClusterOptions, 'name'> = {},
+  options: Omit<ClusterOptions, 'name'> & { concurrency?: number } = {},
 ): Promise<Cluster[]> {
+  const { concurrency = 3, ...clusterOptions } = options;
   // Build (or find) the binaries once, not once per cluster.
-  const binDir = options.binDir ?? ensureBinaries(options.toolsDir);
-  const results = await Promise.allSettled(
-    names.map(name => startCluster({ ...options, name, binDir })),
+  const binDir =
+    clusterOptions.binDir ?? ensureBinaries(clusterOptions.toolsDir);
+  const clusters: Cluster[] = new Array(names.length);
+  let firstError: unknown;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < names.length && firstError === undefined) {
+      const i = next++;
+      try {
+        clusters[i] = await startCluster({
+          ...clusterOptions,
+          name: names[i],
+          binDir,
+        });
+      } catch (err) {
+        if (firstError === undefined) firstError = err;
+      }
+    }
+  };
+  await Promise.all(
+    Array.from(
+      { length: Math.max(1, Math.min(concurrency, names.length)) },
+      worker,
+    ),
   );
-  const failed = results.find(
-    (r): r is PromiseRejectedResult => r.status === 'rejected',
-  );
-  const clusters = results
-    .filter(
-      (r): r is PromiseFulfilledResult<Cluster> => r.status === 'fulfilled',
-    )
-    .map(r => r.value);
-  if (failed) {
-    await Promise.all(clusters.map(c => c.stop()));
-    throw failed.reason;
+  if (firstError !== undefined) {
+    await Promise.all(clusters.filter(Boolean).map(c => c.stop()));
+    throw firstError;
   }
   return clusters;
 }
