@@ -90,11 +90,16 @@ export function goJsonString(value: string): string {
   return `${out}"`;
 }
 
+function byCodeUnits(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
 /** Go's json.Marshal of a map[string]string (or map[string][]byte given as base64): sorted keys, nil → null. */
 export function goJsonStringMap(data: Record<string, string> | undefined | null): string {
   if (data === undefined || data === null) return 'null';
   // Go sorts map keys by their UTF-8 bytes; for the key sets Kubernetes allows this equals code-unit order.
-  const keys = Object.keys(data).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = Object.keys(data).sort(byCodeUnits);
   return `{${keys.map(k => `${goJsonString(k)}:${goJsonString(data[k])}`).join(',')}}`;
 }
 

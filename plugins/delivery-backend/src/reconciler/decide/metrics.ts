@@ -96,8 +96,17 @@ export function judgeMetric(ctx: TickContext, req: MetricCheckRequest, outcome: 
   const isRate = req.source === 'builtin' && metric.name === SUCCESS_RATE;
   // Built-in durations arrive in ms; Flagger compares whole milliseconds (time.Duration of int64 ms).
   const value = isDuration ? Math.trunc(v) : v;
-  const min = range ? range.min : isRate ? metric.threshold : undefined;
-  const max = range ? range.max : isRate ? undefined : metric.threshold ?? 0;
+  // Without a range, the deprecated `threshold` is a minimum for the success rate and a maximum otherwise.
+  let min: number | undefined;
+  let max: number | undefined;
+  if (range) {
+    min = range.min;
+    max = range.max;
+  } else if (isRate) {
+    min = metric.threshold;
+  } else {
+    max = metric.threshold ?? 0;
+  }
   let event: string | undefined;
   if (min !== undefined && min !== null && value < min) {
     if (isRate) event = texts.successRateBelow(ctx.ids, value, min);

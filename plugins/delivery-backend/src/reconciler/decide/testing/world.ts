@@ -231,7 +231,9 @@ export class World {
 
   private storeService(service: ServiceObject) {
     const name = service.metadata.name;
-    const role = name.endsWith('-primary') ? 'primary' : name.endsWith('-canary') ? 'canary' : 'apex';
+    let role: 'apex' | 'primary' | 'canary' = 'apex';
+    if (name.endsWith('-primary')) role = 'primary';
+    else if (name.endsWith('-canary')) role = 'canary';
     this.services[role] = service;
   }
 
