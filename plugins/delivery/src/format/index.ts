@@ -2,3 +2,4 @@ export * from './checks';
 export * from './phase';
 export * from './strategy';
 export * from './time';
+export * from './errors';

@@ -10,6 +10,7 @@ import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
 import { useState } from 'react';
 import { deliveryApiRef } from '../../api';
+import { describeError } from '../../format';
 
 export interface ActionsBarProps {
   canary: CanaryRef;
@@ -45,7 +46,7 @@ export function ActionsBar(props: ActionsBarProps) {
       close();
       props.onDone?.();
     } catch (e) {
-      alertApi.post({ message: `${action.label} failed: ${e instanceof Error ? e.message : String(e)}`, severity: 'error' });
+      alertApi.post({ message: `${action.label} failed: ${e instanceof Error ? describeError(e) : String(e)}`, severity: 'error' });
     } finally {
       setBusy(false);
     }

@@ -6,6 +6,7 @@ import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import OpenInNewIcon from '@material-ui/icons/OpenInNew';
 import { ReactNode } from 'react';
+import { describeError } from '../../format';
 import { DetailsState } from '../../hooks/useEntityDelivery';
 import { ActionsBar } from '../ActionsBar';
 import { AnalysisPanel } from '../AnalysisPanel';
@@ -63,7 +64,7 @@ export function CanaryDetailsPanel(props: CanaryDetailsPanelProps) {
     <Box width="100%">
       {state?.error && (
         <Typography variant="caption" color="error" role="status">
-          Could not refresh these details ({state.error.message}); showing the last data received.
+          Could not refresh these details ({describeError(state.error)}); showing the last data received.
         </Typography>
       )}
       <ActionsBar canary={canary} actions={canary.actions} onDone={props.onActionDone} />

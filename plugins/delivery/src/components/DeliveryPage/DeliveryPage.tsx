@@ -12,6 +12,7 @@ import Paper from '@material-ui/core/Paper';
 import Typography from '@material-ui/core/Typography';
 import { useCallback, useMemo, useRef } from 'react';
 import { useSearchParams } from 'react-router-dom';
+import { describeError } from '../../format';
 import { useFleet } from '../../hooks/useFleet';
 import { ClusterHealthStrip } from '../ClusterHealthStrip';
 import { FleetFilters } from '../FleetFilters';
@@ -76,7 +77,7 @@ export function DeliveryPage() {
             />
             {fleet.refreshError && (
               <Typography variant="caption" color="error" role="status">
-                Could not refresh ({fleet.refreshError.message}); showing the last data received.
+                Could not refresh ({describeError(fleet.refreshError)}); showing the last data received.
               </Typography>
             )}
             <Paper variant="outlined">

@@ -156,7 +156,6 @@ describe('EntityDeliveryContent live refresh', () => {
 
   it('keeps showing the data when a refresh fails, and says so', async () => {
     jest.useFakeTimers();
-    const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
     const api = fixtureApi();
     await renderDelivery(<EntityDeliveryContent />, { api, entity: podinfoEntity });
     await screen.findAllByRole('article');

@@ -8,6 +8,7 @@ import {
 } from '@delivery/plugin-delivery-common';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
+import { describeError } from '../../format';
 import { useEntityDelivery } from '../../hooks/useEntityDelivery';
 import { CanaryCard } from '../CanaryCard';
 import { ClusterBanners } from '../ClusterBanners';
@@ -26,7 +27,7 @@ function DeliveryTab(props: { entityRef: string }) {
       <ClusterBanners clusters={value.clusters} />
       {state.refreshError && (
         <Typography variant="caption" color="error" role="status" component="p">
-          Could not refresh ({state.refreshError.message}); showing the last data received.
+          Could not refresh ({describeError(state.refreshError)}); showing the last data received.
         </Typography>
       )}
       {value.items.length === 0 ? (

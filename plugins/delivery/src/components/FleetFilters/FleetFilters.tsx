@@ -27,6 +27,7 @@ function MultiSelect(props: {
   return (
     <TextField
       select
+      id={`delivery-fleet-${props.label.toLowerCase()}`}
       label={props.label}
       size="small"
       variant="outlined"
@@ -58,6 +59,7 @@ export function FleetFilters(props: FleetFiltersProps) {
   return (
     <Box display="flex" flexWrap="wrap" gridGap={16} alignItems="center" role="search" aria-label="fleet filters">
       <TextField
+        id="delivery-fleet-search"
         label="Search"
         placeholder="name, image, message"
         size="small"
@@ -72,6 +74,7 @@ export function FleetFilters(props: FleetFiltersProps) {
         onChange={cluster => onChange({ cluster })}
       />
       <Autocomplete
+        id="delivery-fleet-namespace"
         multiple
         freeSolo
         size="small"
