@@ -155,6 +155,25 @@ describe('skipAnalysis', () => {
   });
 });
 
+describe('promotion without a primary', () => {
+  it('reports the missing primary and retries next tick (which recreates it)', async () => {
+    const world = await initializedWorld(base, { skipAnalysis: true });
+    world.updateTarget('podinfo:6.0.1');
+    await world.tick();
+    world.primary = undefined;
+    world.takeEvents();
+    const plan = await world.tick();
+    expect(plan.actions.map(a => a.type)).toContain('createPrimary');
+    expect(world.takeEvents()).toEqual([
+      'Normal: Copying podinfo.test template spec to podinfo-primary.test',
+      'Warning: updating deployment podinfo-primary.test template spec failed: deployment podinfo-primary.test get query error: deployments.apps "podinfo-primary" not found',
+    ]);
+    expect(world.status.phase).toBe('Progressing');
+    await world.tick();
+    expect(world.status.phase).toBe('Succeeded');
+  });
+});
+
 describe('deadlines and rollbacks', () => {
   it('rolls back when the canary exceeds its progress deadline, without a threshold message or alert', async () => {
     const world = await initializedWorld(base);

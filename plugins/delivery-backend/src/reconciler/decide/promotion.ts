@@ -12,9 +12,11 @@ import type { TickContext } from './context';
 export function promote(ctx: TickContext): boolean {
   const { target, selector, obs } = ctx;
   if (!obs.primary || !target || !selector) {
+    const primary = `${ctx.ids.target}-primary`;
+    const id = `${primary}.${ctx.ids.namespace}`;
     ctx.warning(
-      `updating deployment ${ctx.ids.target}-primary.${ctx.ids.namespace} template spec failed: ` +
-        `deployments.apps "${ctx.ids.target}-primary" not found`,
+      `updating deployment ${id} template spec failed: deployment ${id} get query error: ` +
+        `deployments.apps "${primary}" not found`,
     );
     return false;
   }
