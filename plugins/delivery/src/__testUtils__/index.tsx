@@ -4,7 +4,7 @@ import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react'
 import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import { TestApiProvider, mockApis, renderInTestApp } from '@backstage/test-utils';
 import { ReactElement } from 'react';
-import { DeliveryApi, deliveryApiRef } from './api';
+import { DeliveryApi, deliveryApiRef } from '../api';
 
 type SignalMessage = Parameters<Parameters<SignalApi['subscribe']>[1]>[0];
 

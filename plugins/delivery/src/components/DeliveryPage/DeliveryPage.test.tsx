@@ -2,7 +2,7 @@ import { DELIVERY_CANARY_SIGNAL_CHANNEL } from '@delivery/plugin-delivery-common
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { FixtureDeliveryApi, allCanaries, podinfoEntityCanaries } from '../../__fixtures__';
-import { ManualSignalApi, renderDelivery } from '../../testUtils';
+import { ManualSignalApi, renderDelivery } from '../../__testUtils__';
 import { DeliveryPage } from './DeliveryPage';
 
 const { items: _items, ...context } = podinfoEntityCanaries;

@@ -9,7 +9,7 @@ import {
   progressingCanary,
   waitingCanary,
 } from '../../__fixtures__';
-import { ManualSignalApi, renderDelivery } from '../../testUtils';
+import { ManualSignalApi, renderDelivery } from '../../__testUtils__';
 import { EntityDeliveryContent } from './EntityDeliveryContent';
 
 const { items: _items, ...podinfoContext } = podinfoEntityCanaries;

@@ -16,7 +16,7 @@ import {
   unannotatedEntity,
   waitingCanary,
 } from '../../__fixtures__';
-import { renderDelivery } from '../../testUtils';
+import { renderDelivery } from '../../__testUtils__';
 import { EntityDeliveryContent } from './EntityDeliveryContent';
 
 const { items: _items, ...podinfoContext } = podinfoEntityCanaries;
