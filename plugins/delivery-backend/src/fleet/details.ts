@@ -43,6 +43,11 @@ export function currentStepIndex(steps: PlannedStep[], summary: CanarySummary): 
   }
 }
 
+function metricSource(m: { templateRef?: unknown; query?: string }): MetricSpecView['source'] {
+  if (m.templateRef) return 'template';
+  return m.query ? 'query' : 'builtin';
+}
+
 export function metricViews(canary: Canary): MetricSpecView[] {
   return (effectiveAnalysis(canary.spec)?.metrics ?? []).map(m => {
     const range = m.thresholdRange;
@@ -53,7 +58,7 @@ export function metricViews(canary: Canary): MetricSpecView[] {
       interval: m.interval ?? '1m',
       thresholdMin: range?.min ?? (!range && !legacyMax ? m.threshold : undefined),
       thresholdMax: range?.max ?? (legacyMax ? m.threshold : undefined),
-      source: m.templateRef ? 'template' : m.query ? 'query' : 'builtin',
+      source: metricSource(m),
     };
   });
 }

@@ -1,4 +1,4 @@
-import { Canary, TrafficBackend, TrafficSplit, effectiveAnalysis } from '@delivery/plugin-delivery-common';
+import { Canary, StringMatch, TrafficBackend, TrafficSplit, effectiveAnalysis } from '@delivery/plugin-delivery-common';
 import { KINDS, KubeObject, ObjectReader } from '../kube/types';
 
 type Backend = { service?: string; name?: string; weight?: number | string };
@@ -17,6 +17,12 @@ function providerOf(canary: Canary, defaultProvider: string): string {
   return canary.spec.provider || defaultProvider;
 }
 
+function describeStringMatch(v: StringMatch): string {
+  if (v.exact !== undefined) return `= ${v.exact}`;
+  if (v.regex !== undefined) return `~ ${v.regex}`;
+  return `^ ${v.prefix ?? ''}`;
+}
+
 /** Weights as the router object says, falling back to the canary status when there is no router object. */
 export function configuredSplit(canary: Canary, reader: ObjectReader, defaultProvider = 'kubernetes'): TrafficSplit {
   const ns = canary.metadata.namespace ?? '';
@@ -25,7 +31,7 @@ export function configuredSplit(canary: Canary, reader: ObjectReader, defaultPro
   const analysis = effectiveAnalysis(canary.spec) ?? {};
   const matches = (analysis.match ?? []).map(m =>
     Object.entries(m.headers ?? {})
-      .map(([h, v]) => `${h} ${v.exact !== undefined ? `= ${v.exact}` : v.regex !== undefined ? `~ ${v.regex}` : `^ ${v.prefix ?? ''}`}`)
+      .map(([h, v]) => `${h} ${describeStringMatch(v)}`)
       .join(' and '),
   );
   const fromStatus = (routerKind: string, routerName?: string): TrafficSplit => {
@@ -131,7 +137,10 @@ export function observedQueries(canary: Canary, defaultProvider = 'kubernetes'):
   const ns = canary.metadata.namespace ?? '';
   const t = canary.spec.targetRef.name;
   const provider = providerOf(canary, defaultProvider);
-  const byDeployment = (v: string) => (v === `${t}-primary` ? 'primary' : v === t ? 'canary' : undefined);
+  const byDeployment = (v: string): 'primary' | 'canary' | undefined => {
+    if (v === `${t}-primary`) return 'primary';
+    return v === t ? 'canary' : undefined;
+  };
   if (provider === 'linkerd' || provider.startsWith('smi')) {
     const sel = `namespace="${ns}",deployment=~"${t}|${t}-primary",direction="inbound"`;
     return {

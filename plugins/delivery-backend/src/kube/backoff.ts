@@ -37,11 +37,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
       return;
     }
+    let timer: NodeJS.Timeout | undefined = undefined;
     const onAbort = () => {
       clearTimeout(timer);
       resolve();
     };
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);

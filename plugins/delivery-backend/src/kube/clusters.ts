@@ -142,6 +142,8 @@ export class KubeHttpClient implements KubeTransport {
       }
       const r = this.open(method, req.path, req.query, headers);
       let done = false;
+      let timer: NodeJS.Timeout | undefined = undefined;
+      let onAbort: () => void = () => {};
       const finish = (err: Error | undefined, value?: T) => {
         if (done) return;
         done = true;
@@ -151,11 +153,11 @@ export class KubeHttpClient implements KubeTransport {
         else resolve(value as T);
       };
       const timeoutMs = req.timeoutMs ?? this.requestTimeoutMs;
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         r.destroy();
         finish(new KubeUnreachableError(`${what}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      const onAbort = () => {
+      onAbort = () => {
         r.destroy();
         finish(new KubeUnreachableError(`${what}: aborted`));
       };
@@ -189,6 +191,8 @@ export class KubeHttpClient implements KubeTransport {
       const r = this.open('GET', req.path, req.query, {});
       let done = false;
       let idle: NodeJS.Timeout | undefined;
+      let connectTimer: NodeJS.Timeout | undefined = undefined;
+      let onAbort: () => void = () => {};
       const finish = (err?: Error) => {
         if (done) return;
         done = true;
@@ -207,11 +211,11 @@ export class KubeHttpClient implements KubeTransport {
         );
       };
       const connectMs = req.timeoutMs ?? this.requestTimeoutMs;
-      const connectTimer = setTimeout(
+      connectTimer = setTimeout(
         () => finish(new KubeUnreachableError(`${what}: no answer within ${connectMs} ms`)),
         connectMs,
       );
-      const onAbort = () => finish();
+      onAbort = () => finish();
       if (req.signal?.aborted) {
         finish();
         return;

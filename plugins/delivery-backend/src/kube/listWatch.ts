@@ -81,6 +81,8 @@ export class ListWatch<T extends KubeObject = KubeObject> {
   private lastSyncTime_: number | undefined;
   private lastError_: WatchError | undefined;
   private connects_ = 0;
+  /** Start of the last attempt, moved to the WATCH request when a relist preceded it: spacing counts from there. */
+  private lastConnect = -Infinity;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -167,15 +169,14 @@ export class ListWatch<T extends KubeObject = KubeObject> {
   private async loop(signal: AbortSignal): Promise<void> {
     const { kind, logger } = this.opts;
     let failures = 0;
-    let lastAttempt = -Infinity;
     while (!signal.aborted) {
       const wait = Math.max(
         backoffDelay(this.opts.backoff, failures, this.random),
-        lastAttempt + this.opts.minReconnectIntervalMs - this.now(),
+        this.lastConnect + this.opts.minReconnectIntervalMs - this.now(),
       );
       await sleep(wait, signal);
       if (signal.aborted) break;
-      lastAttempt = this.now();
+      this.lastConnect = this.now();
       try {
         if (this.resourceVersion === undefined) {
           await this.relist(signal);
@@ -334,6 +335,7 @@ export class ListWatch<T extends KubeObject = KubeObject> {
       Math.round(this.opts.watchTimeoutSeconds * (1 + this.random())),
     );
     this.connects_++;
+    this.lastConnect = this.now();
     await transport.stream({
       path: resourcePath(kind, namespace),
       query: {

@@ -51,8 +51,11 @@ const healthQuery = z
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const k8sName = (what: string) =>
   z.string().max(253).regex(NAME, `must be a Kubernetes ${what} name (lowercase letters, digits, '-' and '.')`);
-const list = <T extends z.ZodType>(item: T) =>
-  z.preprocess(v => (v === undefined ? undefined : Array.isArray(v) ? v : [v]), z.array(item).optional());
+const asArray = (v: unknown) => {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v : [v];
+};
+const list = <T extends z.ZodType>(item: T) => z.preprocess(asArray, z.array(item).optional());
 const bool = z.enum(['true', 'false']).transform(v => v === 'true');
 const int = (min: number, max: number) =>
   z
@@ -133,7 +136,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const { entityRef } = parseInput(entityQuery, req.query, 'query');
     let ref: string;
     try {
-      ref = stringifyEntityRef(parseEntityRef(entityRef));
+      ref = stringifyEntityRef(parseEntityRef(entityRef, { defaultKind: 'component', defaultNamespace: 'default' }));
     } catch (e) {
       throw new InputError(`query.entityRef: ${(e as Error).message}; expected kind:namespace/name`);
     }
