@@ -244,7 +244,7 @@ describe('concurrency cap', () => {
     };
     // Waits for the interceptor to deliver requests; bounded so a broken cap fails instead of hanging.
     const settle = async (until: () => boolean) => {
-      const deadline = Date.now() + 4000;
+      const deadline = Date.now() + 20_000;
       while (!until() && Date.now() < deadline)
         await new Promise(r => setTimeout(r, 10));
     };
@@ -271,7 +271,7 @@ describe('concurrency cap', () => {
     ).toEqual([1, 1, 1, 1, 1]);
     expect(heldWhenAnswering).toEqual([2, 2, 2, 2, 1]);
     expect(peak).toBe(2);
-  }, 20_000);
+  }, 90_000);
 
   it('drops a waiter whose signal aborts', async () => {
     const limiter = new ConcurrencyLimiter(1);

@@ -4,11 +4,12 @@ import { ListWatch, ListWatchOptions, WatchEvent } from './listWatch';
 import { FakeApiServer } from './testing/fakeApiServer';
 import { KINDS, KubeObject } from './types';
 
-jest.setTimeout(30_000);
+// Generous bounds: the suite runs beside others on 2 cores; the assertions are about order and gaps, not speed.
+jest.setTimeout(120_000);
 
 const PATH = '/apis/flagger.app/v1beta1/canaries';
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000) {
+async function until(cond: () => boolean, what: string, timeoutMs = 40_000) {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
