@@ -51,6 +51,10 @@ export interface Config {
       maxQueriesPerEndpoint?: number;
       /** Namespace of the leader-election Lease. Default `kube-system`. */
       leaseNamespace?: string;
+      /** Name of the leader-election Lease (one per cluster). Default `delivery-reconciler`. */
+      leaseName?: string;
+      /** Lowest `analysis.interval` honoured, in seconds (Flagger: 10). Lower it only for tests and demos. */
+      minIntervalSeconds?: number;
     };
     /** History kept in the plugin database. */
     history?: {

@@ -21,6 +21,10 @@ export interface ReconcilerConfig {
   workers: number;
   maxQueriesPerEndpoint: number;
   leaseNamespace: string;
+  /** Lease name per cluster (`delivery-reconciler`). */
+  leaseName?: string;
+  /** Lowest analysis interval honoured (Flagger: 10 s). */
+  minIntervalSeconds?: number;
 }
 
 export interface DeliveryConfig {
@@ -122,6 +126,8 @@ export function readDeliveryConfig(config: Config): DeliveryConfig {
       workers: positive('delivery.reconciler.workers', 16),
       maxQueriesPerEndpoint: positive('delivery.reconciler.maxQueriesPerEndpoint', 8),
       leaseNamespace: config.getOptionalString('delivery.reconciler.leaseNamespace') ?? 'kube-system',
+      leaseName: config.getOptionalString('delivery.reconciler.leaseName'),
+      minIntervalSeconds: config.getOptionalNumber('delivery.reconciler.minIntervalSeconds'),
     },
     retentionDays: positive('delivery.history.retentionDays', 30),
     grafana: { baseUrl: config.getOptionalString('delivery.grafana.baseUrl'), dashboards: dashboardMap },

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
@@ -12,6 +14,8 @@ import { DatabaseHistoryStore } from './history/DatabaseHistoryStore';
 import { EventHistoryWriter, saveFleetSnapshot } from './history/fleetPersistence';
 import { scheduleHistoryRetention } from './history/retention';
 import { RunTracker } from './history/runTracker';
+import { StoreHistoryRecorder } from './history/store';
+import { createClusterReconciler } from './reconciler/reconciler';
 import { canaryPermissionResourceRef, canaryPermissionRules } from './permissions/rules';
 import { createRouter } from './service/router';
 
@@ -56,7 +60,7 @@ export const deliveryPlugin = createBackendPlugin({
         const snapshot = await store.loadSnapshot();
         const entityIndex = new CatalogEntityIndex({ catalog, auth, logger });
         const { reconciler } = deliveryConfig;
-        const { fleet } = createFleet({
+        const { fleet, caches } = createFleet({
           clusters: deliveryConfig.clusters,
           reconciledClusters: reconciler.enabled ? reconciler.clusters : [],
           logger,
@@ -66,6 +70,21 @@ export const deliveryPlugin = createBackendPlugin({
             : undefined,
         });
         const tracker = new RunTracker({ store, logger });
+        // One reconciler per reconciled cluster, on the fleet's caches (one watch per kind serves both).
+        const reconcilers = reconciler.enabled
+          ? deliveryConfig.clusters
+              .filter(c => reconciler.clusters.includes(c.name))
+              .map(cluster =>
+                createClusterReconciler({
+                  cluster,
+                  cache: caches.get(cluster.name)!,
+                  logger,
+                  config: reconciler,
+                  identity: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+                  history: new StoreHistoryRecorder(store),
+                }),
+              )
+          : [];
         const publisher = new CanarySignalPublisher({ signals, logger });
         const eventWriter = new EventHistoryWriter(store, logger);
         fleet.onChange(change => {
@@ -112,9 +131,11 @@ export const deliveryPlugin = createBackendPlugin({
         lifecycle.addStartupHook(async () => {
           await tracker.init();
           fleet.start();
+          reconcilers.forEach(r => r.start());
         });
         lifecycle.addShutdownHook(async () => {
           publisher.stop();
+          await Promise.all(reconcilers.map(r => r.stop()));
           await eventWriter.flush();
           await saveFleetSnapshot(store, fleet).catch(e =>
             logger.warn(`fleet snapshot not saved on shutdown: ${(e as Error).message}`),

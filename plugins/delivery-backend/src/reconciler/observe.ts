@@ -1,0 +1,106 @@
+import type { Canary } from '@delivery/plugin-delivery-common';
+import { KINDS, type ObjectReader, type ResourceKind } from '../kube/types';
+import { analysisStrategy, type Router } from '../routers/router';
+import type { RouterFactory } from '../routers/factory';
+import { selectorLabelOf, serviceNames } from './bootstrap';
+import { configRefsOf } from './configTracking';
+import type {
+  ConfigMapObject,
+  Observation,
+  ReconcilerSettings,
+  SecretObject,
+  ServiceObject,
+  Workload,
+} from './types';
+
+/**
+ * Gathers what one tick needs from the watch caches — never from the API server, so an idle canary costs no
+ * request — and checks the spec before anything is written.
+ */
+
+/** Typed read: the reconciler's object types are narrower than KubeObject's open index signature. */
+export function readAs<T>(reader: ObjectReader, kind: ResourceKind, namespace: string, name: string): T | undefined {
+  return reader.get(kind, namespace, name) as unknown as T | undefined;
+}
+
+export function workloadKind(canary: Canary): ResourceKind {
+  return canary.spec.targetRef.kind === 'DaemonSet' ? KINDS.daemonSet : KINDS.deployment;
+}
+
+export interface ObserveInput {
+  reader: ObjectReader;
+  canary: Canary;
+  router: Router;
+  provider: string;
+  resumed: boolean;
+}
+
+export function observeCanary({ reader, canary, router, provider, resumed }: ObserveInput): Observation {
+  const ns = canary.metadata.namespace ?? 'default';
+  const kind = workloadKind(canary);
+  const targetName = canary.spec.targetRef.name;
+  const target = readAs<Workload>(reader, kind, ns, targetName);
+  const primary = readAs<Workload>(reader, kind, ns, `${targetName}-primary`);
+  const names = serviceNames(canary);
+  const service = (name: string) => readAs<ServiceObject>(reader, KINDS.service, ns, name);
+
+  // Only the objects the target references are looked up, so a namespace without them never starts those watches.
+  const refs = configRefsOf(target?.spec.template.spec);
+  const configMaps: Record<string, ConfigMapObject> = {};
+  const secrets: Record<string, SecretObject> = {};
+  for (const name of refs.configMaps.keys()) {
+    const cm = readAs<ConfigMapObject>(reader, KINDS.configMap, ns, name);
+    if (cm) configMaps[name] = cm;
+  }
+  for (const name of refs.secrets.keys()) {
+    const s = readAs<SecretObject>(reader, KINDS.secret, ns, name);
+    if (s) secrets[name] = s;
+  }
+
+  const caps = router.capabilities;
+  const strategy = analysisStrategy(canary);
+  return {
+    canary,
+    target,
+    primary,
+    services: { apex: service(names.apex), primary: service(names.primary), canary: service(names.canary) },
+    configMaps,
+    secrets,
+    provider,
+    routerCapabilities: {
+      mirror: caps.mirror && strategy !== 'ab-testing' && caps.mirrorStrategies.includes(strategy),
+      abMatch: caps.abMatch,
+    },
+    resumed,
+  };
+}
+
+/** A spec the reconciler refuses, with the field and the fix, as the `Valid=False` condition shows it. */
+export interface InvalidSpec {
+  reason: string;
+  message: string;
+}
+
+/**
+ * Problems that must stop the tick before any write: the router's (unknown provider, missing gatewayRefs or
+ * ingressRef, mirroring or matches it cannot serve) and a target selector without one of the selector labels.
+ */
+export function validateCanary(
+  canary: Canary,
+  reader: ObjectReader,
+  factory: RouterFactory,
+  settings: Pick<ReconcilerSettings, 'selectorLabels'>,
+): InvalidSpec | undefined {
+  const problems = factory.validate(canary).map(p => `${p.field}: ${p.message}. Fix: ${p.fix}.`);
+  const ns = canary.metadata.namespace ?? 'default';
+  const target = readAs<Workload>(reader, workloadKind(canary), ns, canary.spec.targetRef.name);
+  if (target && !selectorLabelOf(target, settings.selectorLabels)) {
+    problems.push(
+      `spec.targetRef: ${target.kind} ${canary.spec.targetRef.name}.${ns} spec.selector.matchLabels has none of the ` +
+        `labels ${settings.selectorLabels.join(', ')}. Fix: add one of them (e.g. app: ${canary.spec.targetRef.name}) ` +
+        'to the selector and the pod template labels.',
+    );
+  }
+  if (!problems.length) return undefined;
+  return { reason: 'InvalidSpec', message: problems.join(' ') };
+}

@@ -1,0 +1,183 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Canary, CanaryRef } from '@delivery/plugin-delivery-common';
+import type { PrometheusClients } from '../analysis/prometheus';
+import type { HistoryRecorder } from '../history/store';
+import { KINDS, type KubeObject, type ObjectReader, type ObjectWriter } from '../kube/types';
+import { RouterFactory } from '../routers/factory';
+import type { WebhookCaller } from '../webhooks/call';
+import { withInvalidSpec } from './conditions';
+import { decide } from './decide';
+import { analysisIntervalSeconds } from './decide/settings';
+import { createTickEffects } from './effects';
+import { executeActions, RecordingWriter, type WrittenObject } from './execute';
+import { observeCanary, readAs, validateCanary } from './observe';
+import type { ReconcilerSettings, TickOutcome } from './types';
+
+/**
+ * One tick of one canary: observe from the caches → decide (pure) → execute the actions → record the checks.
+ * Hooks and queries share an I/O deadline inside the interval, so a slow hook cannot make the tick overrun.
+ */
+
+export interface TickDeps {
+  cluster: string;
+  reader: ObjectReader;
+  writer: ObjectWriter;
+  webhooks: WebhookCaller;
+  prometheus: PrometheusClients;
+  metricsServer: string;
+  meshProvider: string;
+  nginxAnnotationsPrefix?: string;
+  settings: ReconcilerSettings;
+  history?: HistoryRecorder;
+  logger: LoggerService;
+  now: () => Date;
+  /** False once the lease is lost: every write checks it. */
+  canWrite: () => boolean;
+  /** Share of the interval hooks and queries may use (default 0.8). */
+  ioBudget?: number;
+}
+
+export interface TickRequest {
+  namespace: string;
+  name: string;
+  /** First tick after a start or a takeover, or one triggered by a watch event: no step before one interval. */
+  resumed: boolean;
+  /** Lease loss or shutdown: aborts the tick; nothing is written after it fires. */
+  stop: AbortSignal;
+  /** What the previous tick of this canary wrote; the tick waits until the cache has seen it. */
+  previousWrites?: WrittenObject[];
+}
+
+export interface TickResult {
+  outcome: TickOutcome | 'invalid-spec';
+  intervalMs: number;
+  notBefore?: number;
+  written: WrittenObject[];
+  actionError?: string;
+}
+
+/** Waits (bounded) until the cache holds at least the given resourceVersions. */
+export async function waitForCache(
+  reader: ObjectReader,
+  written: WrittenObject[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const newest = new Map<string, WrittenObject>();
+  for (const w of written) newest.set(`${w.kind.plural}/${w.namespace}/${w.name}`, w);
+  const seen = (w: WrittenObject) => {
+    const rv = reader.get(w.kind, w.namespace, w.name)?.metadata.resourceVersion;
+    if (rv === undefined) return false;
+    if (/^\d+$/.test(rv) && /^\d+$/.test(w.resourceVersion)) return BigInt(rv) >= BigInt(w.resourceVersion);
+    return rv === w.resourceVersion;
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ([...newest.values()].every(seen)) return true;
+    if (Date.now() >= deadline || signal?.aborted) return false;
+    await new Promise(r => setTimeout(r, 10));
+  }
+}
+
+export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickResult | undefined> {
+  const { reader, settings, logger } = deps;
+  if (req.previousWrites?.length) {
+    const caught = await waitForCache(reader, req.previousWrites, 5000, req.stop);
+    if (!caught) logger.warn(`canary ${req.namespace}/${req.name}: cache did not catch up with the last writes in 5s`);
+  }
+  req.stop.throwIfAborted();
+  const canary = readAs<Canary>(reader, KINDS.canary, req.namespace, req.name);
+  if (!canary) return undefined;
+
+  const intervalMs = analysisIntervalSeconds(canary.spec, settings.minIntervalSeconds) * 1000;
+  const writer = new RecordingWriter(deps.writer, () => deps.canWrite() && !req.stop.aborted);
+  const factory = new RouterFactory({
+    reader,
+    writer,
+    defaultProvider: deps.meshProvider,
+    nginxAnnotationsPrefix: deps.nginxAnnotationsPrefix,
+  });
+  const writeSignal = AbortSignal.any([req.stop, AbortSignal.timeout(Math.max(intervalMs, 5000))]);
+
+  const invalid = validateCanary(canary, reader, factory, settings);
+  if (invalid) {
+    await reportInvalid(writer, canary, invalid, deps.now().toISOString(), writeSignal);
+    return { outcome: 'invalid-spec', intervalMs, written: writer.written };
+  }
+
+  const router = factory.forCanary(canary);
+  const provider = factory.providerOf(canary);
+  const observation = observeCanary({ reader, canary, router, provider, resumed: req.resumed });
+  const ioDeadline = AbortSignal.timeout(Math.max(200, Math.floor(intervalMs * (deps.ioBudget ?? 0.8))));
+  const effectsOptions = {
+    canary,
+    router,
+    reader,
+    webhooks: deps.webhooks,
+    prometheus: deps.prometheus,
+    meshProvider: deps.meshProvider,
+    metricsServer: deps.metricsServer,
+    stop: req.stop,
+  };
+  const plan = await decide({
+    observation,
+    effects: createTickEffects({ ...effectsOptions, deadline: ioDeadline }),
+    settings,
+    now: deps.now(),
+  });
+  req.stop.throwIfAborted();
+
+  // Post-rollout hooks run after the status write, with the write budget rather than the analysis deadline.
+  const postEffects = createTickEffects({ ...effectsOptions, deadline: writeSignal });
+  const executed = await executeActions({
+    canary,
+    actions: plan.actions,
+    writer,
+    router,
+    signal: writeSignal,
+    callHook: postEffects.callHook,
+    now: deps.now,
+    onAlert: a => logger.info(`canary ${req.namespace}/${req.name} alert (${a.severity}): ${a.message}`),
+  });
+
+  const ref: CanaryRef = { cluster: deps.cluster, namespace: req.namespace, name: req.name };
+  for (const t of plan.transitions) {
+    logger.info(`canary ${req.namespace}/${req.name}: ${t.from || '(new)'} → ${t.to}: ${t.reason}`);
+  }
+  if (deps.history) {
+    const history = deps.history;
+    for (const check of [...plan.checks, ...executed.checks]) {
+      history.recordCheck(ref, check).catch(e => logger.warn(`history: check not recorded: ${(e as Error).message}`));
+    }
+  }
+  if (executed.error) {
+    logger.warn(`canary ${req.namespace}/${req.name}: ${executed.error.action} failed: ${executed.error.message}`);
+  }
+  return {
+    outcome: plan.outcome,
+    intervalMs: plan.intervalMs,
+    notBefore: plan.notBefore ? Date.parse(plan.notBefore) : undefined,
+    written: writer.written,
+    actionError: executed.error?.message,
+  };
+}
+
+/** The Valid=False condition and a Warning, written only when the problem is new or changed. */
+async function reportInvalid(
+  writer: ObjectWriter,
+  canary: Canary,
+  invalid: { reason: string; message: string },
+  nowIso: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const conditions = withInvalidSpec(canary.status?.conditions, invalid, nowIso);
+  if (!conditions) return;
+  await writer.updateStatus(
+    KINDS.canary,
+    canary.metadata.namespace ?? 'default',
+    canary.metadata.name,
+    current => ({ ...((current.status as object) ?? {}), conditions }),
+    { signal },
+  );
+  await writer.recordEvent(canary as unknown as KubeObject, { type: 'Warning', message: invalid.message }, { signal });
+}
