@@ -1,0 +1,170 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import type { Canary, CanaryStatus } from '@delivery/plugin-delivery-common';
+import { PrometheusClients } from '../analysis/prometheus';
+import { KINDS, type KubeObject } from '../kube/types';
+import { podinfoCanary } from '../routers/__fixtures__/podinfo';
+import { FakeKube } from '../testing/fakeKube';
+import { WebhookCaller } from '../webhooks/call';
+import { runTick, type TickDeps, type TickRequest } from './tick';
+import { DEFAULT_SETTINGS, type Workload } from './types';
+
+const kube = (o: unknown) => o as KubeObject;
+
+function deployment(name: string, image: string, replicas = 1): Workload {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'test', labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'podinfod', image }] } },
+    },
+  };
+}
+
+/** Plays the Deployment controller: every Deployment is fully rolled out. */
+function settle(fake: FakeKube) {
+  for (const d of fake.list<KubeObject>(KINDS.deployment, 'test')) {
+    const w = d as unknown as Workload;
+    const n = w.spec.replicas ?? 1;
+    fake.replace(
+      KINDS.deployment,
+      kube({
+        ...w,
+        status: {
+          observedGeneration: w.metadata.generation,
+          replicas: n,
+          updatedReplicas: n,
+          availableReplicas: n,
+          readyReplicas: n,
+        },
+      }),
+      'status',
+    );
+  }
+}
+
+function setup(canary: Canary = podinfoCanary({ spec: { provider: 'linkerd' } })) {
+  const fake = new FakeKube();
+  fake.seed(KINDS.canary, kube(canary));
+  fake.seed(KINDS.deployment, kube(deployment('podinfo', 'podinfo:6.0.0', 2)));
+  settle(fake);
+  let t = Date.parse('2026-01-01T00:00:00Z');
+  const deps: TickDeps = {
+    cluster: 'dev',
+    reader: fake,
+    writer: fake,
+    webhooks: new WebhookCaller(),
+    prometheus: new PrometheusClients(),
+    metricsServer: 'http://127.0.0.1:1',
+    meshProvider: 'kubernetes',
+    settings: { ...DEFAULT_SETTINGS, minIntervalSeconds: 1, newId: () => 'id-1' },
+    logger: mockServices.logger.mock(),
+    now: () => new Date(t),
+    canWrite: () => true,
+  };
+  const request = (over: Partial<TickRequest> = {}): TickRequest => ({
+    namespace: 'test',
+    name: 'podinfo',
+    resumed: false,
+    stop: new AbortController().signal,
+    ...over,
+  });
+  const status = () => (fake.get(KINDS.canary, 'test', 'podinfo') as unknown as Canary).status ?? ({} as CanaryStatus);
+  const advance = (ms: number) => {
+    t += ms;
+  };
+  return { fake, deps, request, status, advance };
+}
+
+describe('runTick', () => {
+  it('initializes a Linkerd canary: primary, services, TrafficSplit, target scaled to zero, one status write per tick', async () => {
+    const { fake, deps, request, status, advance } = setup();
+    await runTick(deps, request());
+    expect(fake.get(KINDS.deployment, 'test', 'podinfo-primary')).toBeDefined();
+    expect(status().phase).toBe('Initializing');
+    settle(fake);
+    advance(60_000);
+    const before = fake.writes.length;
+    const result = await runTick(deps, request());
+    expect(result?.outcome).toBe('idle');
+    expect(status().phase).toBe('Initialized');
+    const tickWrites = fake.writes.slice(before);
+    expect(tickWrites.filter(w => w.verb === 'status')).toHaveLength(1);
+    expect(tickWrites.map(w => `${w.verb} ${w.kind} ${w.name}`)).toEqual(
+      expect.arrayContaining(['patch Deployment podinfo', 'create TrafficSplit podinfo', 'status Canary podinfo']),
+    );
+    const split = fake.get(KINDS.trafficSplit, 'test', 'podinfo') as KubeObject & {
+      spec: { backends: Array<{ service: string; weight: string }> };
+    };
+    expect(split.spec.backends).toEqual([
+      { service: 'podinfo-canary', weight: '0' },
+      { service: 'podinfo-primary', weight: '100' },
+    ]);
+    expect(split.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Canary', name: 'podinfo', controller: true });
+    expect(fake.events.map(e => e.message)).toContain('Initialization done! podinfo.test');
+    // The tick reports what it wrote so the next one can wait for the cache to have it.
+    expect(result?.written.some(w => w.kind === KINDS.canary && w.name === 'podinfo')).toBe(true);
+  });
+
+  it('writes nothing for an idle canary', async () => {
+    const { fake, deps, request, advance } = setup();
+    await runTick(deps, request());
+    settle(fake);
+    advance(60_000);
+    await runTick(deps, request());
+    settle(fake);
+    const writes = fake.writes.length;
+    const events = fake.events.length;
+    for (let i = 0; i < 3; i++) {
+      advance(60_000);
+      expect((await runTick(deps, request()))?.outcome).toBe('idle');
+    }
+    expect(fake.writes.slice(writes)).toEqual([]);
+    expect(fake.events.length).toBe(events);
+  });
+
+  it.each([
+    ['unknown provider', { provider: 'istio' }, 'spec.provider'],
+    ['Gateway API without gatewayRefs', { provider: 'gatewayapi:v1' }, 'spec.service.gatewayRefs'],
+  ])('refuses a bad spec (%s) with a Warning and a Valid=False condition, writing nothing else', async (_n, spec, field) => {
+    const { fake, deps, request, status } = setup(podinfoCanary({ spec }));
+    const result = await runTick(deps, request());
+    expect(result?.outcome).toBe('invalid-spec');
+    expect(fake.writes.map(w => `${w.verb} ${w.kind}`)).toEqual(['status Canary']);
+    const valid = status().conditions?.find(c => c.type === 'Valid');
+    expect(valid?.status).toBe('False');
+    expect(valid?.message).toContain(field);
+    expect(valid?.message).toContain('Fix:');
+    expect(fake.events).toHaveLength(1);
+    expect(fake.events[0]).toMatchObject({ type: 'Warning', message: valid?.message });
+    // Unchanged problem: no new event, no new write.
+    await runTick(deps, request());
+    expect(fake.writes).toHaveLength(1);
+    expect(fake.events).toHaveLength(1);
+  });
+
+  it('refuses a target whose selector has none of the selector labels', async () => {
+    const { fake, deps, request, status } = setup();
+    const d = deployment('podinfo', 'podinfo:6.0.0');
+    d.spec.selector = { matchLabels: { tier: 'web' } };
+    d.spec.template.metadata = { labels: { tier: 'web' } };
+    fake.seed(KINDS.deployment, kube(d));
+    await runTick(deps, request());
+    expect(fake.get(KINDS.deployment, 'test', 'podinfo-primary')).toBeUndefined();
+    expect(status().conditions?.find(c => c.type === 'Valid')?.message).toMatch(/spec\.targetRef: .*Fix: add one/);
+  });
+
+  it('writes nothing once the lease is lost', async () => {
+    const { fake, deps, request } = setup();
+    const result = await runTick({ ...deps, canWrite: () => false }, request());
+    expect(fake.writes).toEqual([]);
+    expect(result?.actionError).toMatch(/not the lease holder/);
+  });
+
+  it('returns undefined for a canary that is gone', async () => {
+    const { deps, request } = setup();
+    expect(await runTick(deps, request({ name: 'nope' }))).toBeUndefined();
+  });
+});
