@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { deliveryPermissions } from '@delivery/plugin-delivery-common';
+import { createActionsFeature } from './actions/wiring';
 import { readDeliveryConfig } from './config';
 import { createFleet } from './fleet/aggregator';
 import { CanaryDetailsService } from './fleet/details';
@@ -40,6 +42,8 @@ export const deliveryPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
+        auditor: coreServices.auditor,
+        notifications: notificationService,
       },
       async init(deps) {
         const { logger, config, httpRouter, httpAuth, auth, permissions, permissionsRegistry } = deps;
@@ -70,6 +74,21 @@ export const deliveryPlugin = createBackendPlugin({
             : undefined,
         });
         const tracker = new RunTracker({ store, logger });
+        const publisher = new CanarySignalPublisher({ signals, logger });
+        const actions = await createActionsFeature({
+          config: deliveryConfig,
+          database,
+          scheduler,
+          logger,
+          httpAuth,
+          auditor: deps.auditor,
+          permissions,
+          catalog,
+          notifications: deps.notifications,
+          fleet,
+          history: new StoreHistoryRecorder(store),
+          changed: ref => publisher.changed(ref),
+        });
         // One reconciler per reconciled cluster, on the fleet's caches (one watch per kind serves both).
         const reconcilers = reconciler.enabled
           ? deliveryConfig.clusters
@@ -82,14 +101,15 @@ export const deliveryPlugin = createBackendPlugin({
                   config: reconciler,
                   identity: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
                   history: new StoreHistoryRecorder(store),
+                  gates: actions.gateResolver(cluster.name),
                 }),
               )
           : [];
-        const publisher = new CanarySignalPublisher({ signals, logger });
         const eventWriter = new EventHistoryWriter(store, logger);
         fleet.onChange(change => {
           publisher.changed(change.ref);
           void tracker.observe(change.ref, change.canary, change.summary);
+          actions.onFleetChange(change);
         });
         fleet.onEvent((cluster, event) => eventWriter.add(cluster, event));
 
@@ -144,9 +164,22 @@ export const deliveryPlugin = createBackendPlugin({
         });
 
         httpRouter.use(
-          await createRouter({ logger, httpAuth, health: fleet, permissions, catalog, fleet, details }),
+          await createRouter({
+            logger,
+            httpAuth,
+            health: fleet,
+            permissions,
+            catalog,
+            fleet,
+            details,
+            actions: actions.actionsView,
+          }),
         );
+        httpRouter.use(actions.routers.actions);
+        httpRouter.use(actions.routers.flaggerGates);
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // Upstream Flagger authenticates with the per-cluster secret in the URL, not a Backstage token.
+        httpRouter.addAuthPolicy({ path: actions.unauthenticatedPath, allow: 'unauthenticated' });
       },
     });
   },

@@ -28,7 +28,7 @@ describe('gate policy', () => {
     [{}, 5, 5],
     [{}, 0, 1],
     [{}, 50, 10],
-  ])('required approvals from %p with default %p is %p', (a, def, expected) => {
+  ] as Array<[{ canary?: string; entity?: string }, number, number]>)('required approvals from %p with default %p is %p', (a, def, expected) => {
     const ann = (v?: string) => (v ? { 'delivery.backstage.io/required-approvals': v } : undefined);
     expect(
       requiredApprovals({ canaryAnnotations: ann(a.canary), entityAnnotations: ann(a.entity), defaultRequired: def }),

@@ -1,9 +1,15 @@
-import { HttpAuthService, LoggerService, PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   CANARY_PHASES,
+  CanaryAction,
   CanaryDetails,
   CanaryRef,
   CanarySummary,
@@ -40,6 +46,8 @@ export interface RouterOptions {
   catalog: Pick<CatalogService, 'getEntityByRef'>;
   fleet: FleetReadModel;
   details: { details(ref: CanaryRef): Promise<CanaryDetails | undefined> };
+  /** Fills `CanaryDetails.actions` for the caller; without it the details carry no actions. */
+  actions?: { forCaller(credentials: BackstageCredentials, ref: CanaryRef): Promise<CanaryAction[]> };
 }
 
 const healthQuery = z
@@ -172,7 +180,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/canaries/:cluster/:namespace/:name', async (req, res) => {
     const ref = parseInput(canaryParams, req.params, 'path');
-    const { visible } = await visibleFilter(req);
+    const { credentials, visible } = await visibleFilter(req);
     const summary = fleet.summary(ref);
     // A canary the caller may not read is reported like a missing one, so its existence is not revealed.
     if (!summary || !visible(summary)) {
@@ -184,6 +192,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         `canary ${ref.cluster}/${ref.namespace}/${ref.name} is only known from the last snapshot; details return once cluster ${ref.cluster} has re-synced`,
       );
     }
+    if (options.actions) body.actions = await options.actions.forCaller(credentials, ref);
     res.json(body);
   });
 
