@@ -4,6 +4,15 @@ import { NotificationService } from '@backstage/plugin-notifications-node';
 import { CanarySummary, canaryKey } from '@delivery/plugin-delivery-common';
 import type { FleetChange } from '../fleet/aggregator';
 
+/** The notifications client has no AbortSignal: bound the wait so a slow notifications backend cannot pile up sends. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 export type NoticeKind = 'waiting' | 'failed' | 'promoted';
 
 export interface Notice {
@@ -84,7 +93,7 @@ export class TransitionNotifier {
     const run = change.summary.canaryImages.join(',') || change.summary.lastTransitionTime || '';
     return Promise.all(
       entities.map(entityRef =>
-        this.options.notifications.send({
+        within(10_000, this.options.notifications.send({
           recipients: { type: 'entity', entityRef },
           payload: {
             title: notice.title,
@@ -94,7 +103,7 @@ export class TransitionNotifier {
             topic: `delivery:${key}`,
             scope: `delivery:${key}:${run}`,
           },
-        }),
+        })),
       ),
     ).then(
       () => undefined,
