@@ -111,7 +111,8 @@ export class LeaderElector {
     // Renewals must finish before the deadline, or they are worthless.
     const timeoutMs = Math.max(500, this.o.renewDeadlineMs - (this.o.now() - this.lastRenew) - 100);
     const start = this.o.now();
-    const nowIso = new Date(start).toISOString();
+    // Lease times are MicroTime: the API server rejects anything but six fractional digits.
+    const nowIso = new Date(start).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
     let current: LeaseObject | undefined;
     try {
