@@ -137,18 +137,32 @@ async function startDemoClusters(): Promise<DemoCluster[]> {
   clusters = await startClusters(CLUSTERS, { concurrency: 2 });
   done(clusters.map(c => `${c.name} ${c.server}`).join(', '));
 
-  step(`Installing RBAC, podinfo (Deployment + Canary) in namespace ${NAMESPACE}`);
+  step('Installing the backend\'s RBAC (plugins/delivery-backend/deploy/rbac) and its ServiceAccount');
   const out: DemoCluster[] = [];
   let note = '';
   for (const cluster of clusters) {
     const admin = { name: cluster.name, server: cluster.server, token: cluster.token, caData: cluster.caData };
     const access = await backendAccess(admin);
     note = access.note;
-    for (const o of loadKustomization(path.join(repoRoot, 'deploy/demo', cluster.name))) await apply(admin, o);
     out.push({ cluster, admin, backendToken: access.token });
   }
   done(note);
   return out;
+}
+
+/**
+ * podinfo's Deployment and Canary (deploy/demo/<cluster>). Each cluster has its own Prometheus, as each real cluster
+ * has its own Linkerd metrics; `spec.metricsServer` points the canary's built-in checks at it.
+ */
+async function installPodinfo(demo: DemoCluster[], prometheusUrls: Record<string, string>): Promise<void> {
+  step(`Applying podinfo (Deployment + Canary, namespace ${NAMESPACE}) from deploy/demo/{${CLUSTERS.join(',')}}`);
+  for (const d of demo) {
+    for (const o of loadKustomization(path.join(repoRoot, 'deploy/demo', d.cluster.name))) {
+      if (o.kind === 'Canary') (o.spec as Record<string, unknown>).metricsServer = prometheusUrls[d.cluster.name];
+      await apply(d.admin, o);
+    }
+  }
+  done();
 }
 
 async function startSimulator(dir: string, logDir: string, demo: DemoCluster[]): Promise<string> {
@@ -189,32 +203,41 @@ async function startSimulator(dir: string, logDir: string, demo: DemoCluster[]):
   return url;
 }
 
-async function startPrometheus(dir: string, logDir: string, simulatorUrl: string, backendUrl: string): Promise<string> {
-  step('Starting Prometheus (scrapes the simulator every 5 s, and the backend for flagger_canary_* series)');
+/** One Prometheus per cluster (free port, own data dir): the cluster's simulated proxies, plus the backend on dev's. */
+async function startPrometheus(
+  dir: string,
+  logDir: string,
+  cluster: string,
+  simulatorUrl: string,
+  backendUrl?: string,
+): Promise<string> {
   const port = await freePort();
   const sim = new URL(simulatorUrl);
-  const backend = new URL(backendUrl);
   const config = {
-    global: { scrape_interval: '5s', evaluation_interval: '5s' },
+    global: { scrape_interval: '5s', evaluation_interval: '5s', external_labels: { cluster } },
     scrape_configs: [
-      ...CLUSTERS.map(name => ({
-        job_name: `linkerd-proxy-${name}`,
-        metrics_path: `/clusters/${name}/metrics`,
-        static_configs: [{ targets: [sim.host], labels: { cluster: name } }],
-      })),
       {
-        job_name: 'delivery-backend',
-        metrics_path: '/api/delivery/metrics',
-        static_configs: [{ targets: [backend.host] }],
+        job_name: 'linkerd-proxy',
+        metrics_path: `/clusters/${cluster}/metrics`,
+        static_configs: [{ targets: [sim.host] }],
       },
+      ...(backendUrl
+        ? [
+            {
+              job_name: 'delivery-backend',
+              metrics_path: '/api/delivery/metrics',
+              static_configs: [{ targets: [new URL(backendUrl).host] }],
+            },
+          ]
+        : []),
     ],
   };
-  const configPath = path.join(dir, 'prometheus.yml');
+  const configPath = path.join(dir, `prometheus-${cluster}.yml`);
   fs.writeFileSync(configPath, YAML.stringify(config));
-  const dataDir = path.join(dir, 'prometheus-data');
+  const dataDir = path.join(dir, `prometheus-${cluster}-data`);
   fs.rmSync(dataDir, { recursive: true, force: true });
   const prometheus = startProcess({
-    name: 'prometheus',
+    name: `prometheus-${cluster}`,
     command: 'prometheus',
     args: [
       `--config.file=${configPath}`,
@@ -228,8 +251,22 @@ async function startPrometheus(dir: string, logDir: string, simulatorUrl: string
   processes.push(prometheus);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/-/ready`, { timeoutMs: 30_000, process: prometheus });
-  done(url);
   return url;
+}
+
+async function startPrometheuses(
+  dir: string,
+  logDir: string,
+  simulatorUrl: string,
+  backendUrl: string,
+): Promise<Record<string, string>> {
+  step('Starting Prometheus per cluster (scrapes the simulated proxies every 5 s; dev\'s also the backend\'s flagger_canary_*)');
+  const urls: Record<string, string> = {};
+  for (const [i, name] of CLUSTERS.entries()) {
+    urls[name] = await startPrometheus(dir, logDir, name, simulatorUrl, i === 0 ? backendUrl : undefined);
+  }
+  done(CLUSTERS.map(n => `${n} ${urls[n]}`).join(', '));
+  return urls;
 }
 
 function writeAppConfig(
@@ -248,6 +285,7 @@ function writeAppConfig(
         serviceAccountToken: d.backendToken,
         caData: d.cluster.caData,
       })),
+      // The default Prometheus; each demo Canary names its own cluster's in spec.metricsServer.
       reconciler: { enabled: true, metricsServer: urls.prometheus, meshProvider: 'linkerd' },
       // No Grafana runs in the demo; point DELIVERY_DEMO_GRAFANA_URL at one with deploy/grafana imported to get links.
       ...(process.env.DELIVERY_DEMO_GRAFANA_URL
@@ -357,7 +395,9 @@ async function main() {
 
   const demo = await startDemoClusters();
   const simulatorUrl = await startSimulator(dir, logDir, demo);
-  const prometheusUrl = await startPrometheus(dir, logDir, simulatorUrl, backendUrl);
+  const prometheusUrls = await startPrometheuses(dir, logDir, simulatorUrl, backendUrl);
+  const prometheusUrl = prometheusUrls[CLUSTERS[0]];
+  await installPodinfo(demo, prometheusUrls);
   const configFile = writeAppConfig(dir, demo, { app: appUrl, backend: backendUrl, backendPort, prometheus: prometheusUrl });
   await startBackstage(logDir, configFile, backendUrl, appUrl);
 
@@ -366,7 +406,7 @@ async function main() {
     pid: process.pid,
     url,
     backendUrl,
-    prometheusUrl,
+    prometheusUrls,
     simulatorUrl,
     clusters: demo.map(d => d.admin),
     namespace: NAMESPACE,
@@ -387,7 +427,7 @@ async function main() {
       `    ${cli} pause | resume | status`,
       '',
       `Traffic is simulated (${simulatorUrl}/state): in a real cluster Linkerd's proxies produce the metrics.`,
-      `Prometheus: ${prometheusUrl}   logs: ${logDir}`,
+      `Prometheus: ${CLUSTERS.map(n => `${n} ${prometheusUrls[n]}`).join(', ')}   logs: ${logDir}`,
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),

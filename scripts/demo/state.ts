@@ -8,7 +8,8 @@ export interface DemoState {
   /** The one URL to open: the podinfo Delivery tab. */
   url: string;
   backendUrl: string;
-  prometheusUrl: string;
+  /** Prometheus per cluster name. */
+  prometheusUrls: Record<string, string>;
   simulatorUrl: string;
   /** Admin access to each local cluster (the demo's own, on loopback). */
   clusters: ClusterAccess[];

@@ -20,6 +20,9 @@ import { StoreHistoryRecorder } from './history/store';
 import { createClusterReconciler } from './reconciler/reconciler';
 import { canaryPermissionResourceRef, canaryPermissionRules } from './permissions/rules';
 import { createRouter } from './service/router';
+import { CanaryMetrics } from './metrics/canaryMetrics';
+import { METRICS_PATH, createMetricsRouter } from './metrics/metricsRouter';
+import { MetricsHistoryRecorder } from './metrics/recordingHistory';
 
 /**
  * The Delivery backend plugin: wiring only. Services are built from config and core services here and handed to
@@ -74,6 +77,10 @@ export const deliveryPlugin = createBackendPlugin({
             : undefined,
         });
         const tracker = new RunTracker({ store, logger });
+        // Flagger-compatible series for every watched cluster (ours and upstream Flagger's), from the fleet.
+        const metrics = new CanaryMetrics({ meshProvider: reconciler.meshProvider });
+        fleet.onChange(change => metrics.observe(change));
+        fleet.onEvent((cluster, event) => metrics.observeEvent(cluster, event));
         const publisher = new CanarySignalPublisher({ signals, logger });
         const actions = await createActionsFeature({
           config: deliveryConfig,
@@ -100,7 +107,7 @@ export const deliveryPlugin = createBackendPlugin({
                   logger,
                   config: reconciler,
                   identity: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-                  history: new StoreHistoryRecorder(store),
+                  history: new MetricsHistoryRecorder(new StoreHistoryRecorder(store), metrics),
                   gates: actions.gateResolver(cluster.name),
                 }),
               )
@@ -177,7 +184,10 @@ export const deliveryPlugin = createBackendPlugin({
         );
         httpRouter.use(actions.routers.actions);
         httpRouter.use(actions.routers.flaggerGates);
+        httpRouter.use(createMetricsRouter(metrics));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // Prometheus scrapes without a Backstage token, like Flagger's own :8080/metrics.
+        httpRouter.addAuthPolicy({ path: METRICS_PATH, allow: 'unauthenticated' });
         // Upstream Flagger authenticates with the per-cluster secret in the URL, not a Backstage token.
         httpRouter.addAuthPolicy({ path: actions.unauthenticatedPath, allow: 'unauthenticated' });
       },
