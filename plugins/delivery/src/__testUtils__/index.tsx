@@ -1,6 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import { AnyApiFactory, alertApiRef, configApiRef } from '@backstage/core-plugin-api';
 import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import { PermissionApi, permissionApiRef } from '@backstage/plugin-permission-react';
 import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import { TestApiProvider, mockApis, renderInTestApp } from '@backstage/test-utils';
 import { ReactElement } from 'react';
@@ -40,6 +41,8 @@ export interface RenderOptions {
   config?: object;
   alerts?: { post: jest.Mock };
   route?: string;
+  /** Default: everything allowed. */
+  permission?: PermissionApi;
 }
 
 /** Renders `element` in a test app with our API, config, optional signals, and the catalog's entity route. */
@@ -48,6 +51,7 @@ export function renderDelivery(element: ReactElement, options: RenderOptions) {
     [deliveryApiRef, options.api],
     [configApiRef, mockApis.config({ data: options.config ?? {} })],
     [alertApiRef, options.alerts ?? { post: jest.fn() }],
+    [permissionApiRef, options.permission ?? mockApis.permission()],
   ];
   if (options.signals) apis.push([signalApiRef, options.signals]);
   const content = options.entity ? <EntityProvider entity={options.entity}>{element}</EntityProvider> : element;

@@ -18,6 +18,13 @@ export interface CanaryActionRequest {
   action: string;
   gate?: string;
   comment?: string;
+  /** The state the user acted on; the backend answers 409 when the canary has moved on since. */
+  observedPhase?: string;
+  observedResourceVersion?: string;
+  /** `status.lastAppliedSpec` seen: lets status progress of the same run through the 409 check. */
+  observedRevision?: string;
+  /** The entity page the action was taken from, when the canary belongs to several entities. */
+  entityRef?: string;
 }
 
 /** Client of the Delivery backend. The UI reads only through this, never from clusters directly. */

@@ -1,5 +1,13 @@
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
-import { CanaryAction, CanaryRef, canaryKey } from '@delivery/plugin-delivery-common';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  CanaryAction,
+  CanaryPhase,
+  CanaryRef,
+  canaryKey,
+  deliveryCanaryApprovePermission,
+  deliveryCanaryOperatePermission,
+} from '@delivery/plugin-delivery-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
@@ -12,8 +20,14 @@ import { useState } from 'react';
 import { deliveryApiRef } from '../../api';
 import { describeError } from '../../format';
 
+/** Actions decided by `delivery.canary.approve`; every other action needs `delivery.canary.operate`. */
+const APPROVAL_ACTIONS = new Set(['approve', 'reject']);
+
 export interface ActionsBarProps {
-  canary: CanaryRef;
+  /** The canary as the user sees it: its phase and resourceVersion go with the action so stale clicks are refused. */
+  canary: CanaryRef & { phase?: CanaryPhase; resourceVersion?: string; status?: { lastAppliedSpec?: string } };
+  /** The entity page the bar is shown on, recorded with the action. */
+  entityRef?: string;
   /** What the backend offers this user now; undefined or empty renders nothing. */
   actions?: CanaryAction[];
   /** Called after an action succeeded, to re-fetch the canary. */
@@ -21,8 +35,9 @@ export interface ActionsBarProps {
 }
 
 /**
- * Buttons for the actions the backend reports as allowed right now. The backend already filtered them by
- * permission and phase, so nothing here is a dead button; each asks for confirmation first.
+ * Buttons for the actions the backend reports as possible right now, shown only when the permission framework
+ * allows them for this canary (the backend enforces the same permissions; this keeps the UI honest while a policy
+ * change has not reached the details yet). Each asks for confirmation first.
  */
 export function ActionsBar(props: ActionsBarProps) {
   const api = useApi(deliveryApiRef);
@@ -30,8 +45,12 @@ export function ActionsBar(props: ActionsBarProps) {
   const [pending, setPending] = useState<CanaryAction | undefined>();
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
+  const resourceRef = canaryKey(props.canary);
+  const approve = usePermission({ permission: deliveryCanaryApprovePermission, resourceRef });
+  const operate = usePermission({ permission: deliveryCanaryOperatePermission, resourceRef });
 
-  if (!props.actions?.length) return null;
+  const permitted = (props.actions ?? []).filter(a => (APPROVAL_ACTIONS.has(a.id) ? approve.allowed : operate.allowed));
+  if (!permitted.length) return null;
   const close = () => {
     setPending(undefined);
     setComment('');
@@ -40,8 +59,19 @@ export function ActionsBar(props: ActionsBarProps) {
   const run = async (action: CanaryAction) => {
     setBusy(true);
     try {
-      const { cluster, namespace, name } = props.canary;
-      await api.performAction({ cluster, namespace, name }, { action: action.id, gate: action.gate, comment: comment || undefined });
+      const { cluster, namespace, name, phase, resourceVersion, status } = props.canary;
+      await api.performAction(
+        { cluster, namespace, name },
+        {
+          action: action.id,
+          gate: action.gate,
+          comment: comment || undefined,
+          observedPhase: phase,
+          observedResourceVersion: resourceVersion,
+          observedRevision: status?.lastAppliedSpec,
+          entityRef: props.entityRef,
+        },
+      );
       alertApi.post({ message: `${action.label}: done for ${canaryKey(props.canary)}`, severity: 'success', display: 'transient' });
       close();
       props.onDone?.();
@@ -54,7 +84,7 @@ export function ActionsBar(props: ActionsBarProps) {
 
   return (
     <Box display="flex" gridGap={8} flexWrap="wrap" role="group" aria-label="canary actions">
-      {props.actions.map(action => (
+      {permitted.map(action => (
         <Button
           key={`${action.id}-${action.gate ?? ''}`}
           variant={action.destructive ? 'outlined' : 'contained'}

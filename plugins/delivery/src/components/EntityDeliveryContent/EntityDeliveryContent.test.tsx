@@ -99,7 +99,12 @@ describe('EntityDeliveryContent', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
     expect(performed).toHaveBeenCalledWith(
       { cluster: 'prod-us', namespace: 'test', name: 'podinfo' },
-      { action: 'approve', gate: 'release-gate', comment: undefined },
+      expect.objectContaining({
+        action: 'approve',
+        gate: 'release-gate',
+        observedPhase: 'Waiting',
+        observedResourceVersion: '1042',
+      }),
     );
   });
 
