@@ -1,5 +1,6 @@
 // The simulator is a plain Node script (tools/demo is not a workspace package); its pure model is tested here
 // because this package's jest run is the one that reaches files outside plugins/ and packages/.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports -- tools/demo is deliberately not a package
 import {
   BAD_PROFILE,
   GOOD_PROFILE,
@@ -53,12 +54,19 @@ describe('demo simulator model', () => {
         ],
       },
     };
-    expect(trafficShares('podinfo', split)).toEqual({ 'podinfo-primary': 0.8, podinfo: 0.2 });
+    expect(trafficShares('podinfo', split)).toEqual({
+      'podinfo-primary': 0.8,
+      podinfo: 0.2,
+    });
   });
 
   it('sends everything to the target when there is no split or it has no weight', () => {
     expect(trafficShares('podinfo', undefined)).toEqual({ podinfo: 1 });
-    expect(trafficShares('podinfo', { spec: { backends: [{ service: 'other', weight: 100 }] } })).toEqual({
+    expect(
+      trafficShares('podinfo', {
+        spec: { backends: [{ service: 'other', weight: 100 }] },
+      }),
+    ).toEqual({
       podinfo: 1,
     });
   });
@@ -83,7 +91,8 @@ describe('demo simulator model', () => {
     addRequests(c, 1000, BAD_PROFILE);
     const inf = c.buckets[LATENCY_BUCKETS_MS.length];
     expect(inf).toBe(c.success + c.failure);
-    for (let i = 1; i < c.buckets.length; i++) expect(c.buckets[i]).toBeGreaterThanOrEqual(c.buckets[i - 1]);
+    for (let i = 1; i < c.buckets.length; i++)
+      expect(c.buckets[i]).toBeGreaterThanOrEqual(c.buckets[i - 1]);
     // Roughly half the requests finish by the median bucket (100 ms < 120 ms median → a bit under half).
     const at100 = c.buckets[LATENCY_BUCKETS_MS.indexOf(100)];
     expect(at100 / inf).toBeGreaterThan(0.35);
@@ -95,9 +104,27 @@ describe('demo simulator model', () => {
     advance(
       counters,
       [
-        { cluster: 'dev', namespace: 'test', deployment: 'podinfo-primary', share: 0.8, image: 'podinfo:1' },
-        { cluster: 'dev', namespace: 'test', deployment: 'podinfo', share: 0.2, image: 'podinfo:2-bad' },
-        { cluster: 'prod', namespace: 'test', deployment: 'podinfo-primary', share: 1, image: 'podinfo:1' },
+        {
+          cluster: 'dev',
+          namespace: 'test',
+          deployment: 'podinfo-primary',
+          share: 0.8,
+          image: 'podinfo:1',
+        },
+        {
+          cluster: 'dev',
+          namespace: 'test',
+          deployment: 'podinfo',
+          share: 0.2,
+          image: 'podinfo:2-bad',
+        },
+        {
+          cluster: 'prod',
+          namespace: 'test',
+          deployment: 'podinfo-primary',
+          share: 1,
+          image: 'podinfo:1',
+        },
       ],
       20,
       10,
@@ -110,10 +137,16 @@ describe('demo simulator model', () => {
     expect(text).toContain(
       'response_total{namespace="test",deployment="podinfo",direction="inbound",classification="success",status_code="200"} 32',
     );
-    expect(text).toContain('response_latency_ms_bucket{namespace="test",deployment="podinfo",direction="inbound",le="+Inf"} 40');
+    expect(text).toContain(
+      'response_latency_ms_bucket{namespace="test",deployment="podinfo",direction="inbound",le="+Inf"} 40',
+    );
     expect(text).toContain('# TYPE response_latency_ms histogram');
     // The prod primary's 200 requests are not in dev's exposition.
-    expect(text.match(/deployment="podinfo-primary"[^\n]*le="\+Inf"} (\d+)/)?.[1]).toBe('160');
-    expect(renderMetrics(counters, 'prod')).not.toContain('deployment="podinfo",');
+    expect(
+      text.match(/deployment="podinfo-primary"[^\n]*le="\+Inf"} (\d+)/)?.[1],
+    ).toBe('160');
+    expect(renderMetrics(counters, 'prod')).not.toContain(
+      'deployment="podinfo",',
+    );
   });
 });

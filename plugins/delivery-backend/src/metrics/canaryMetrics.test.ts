@@ -31,13 +31,18 @@ function summary(over: Partial<CanarySummary>): CanarySummary {
 
 async function values(metrics: CanaryMetrics, name: string) {
   const metric = await metrics.registry.getSingleMetric(name)!.get();
-  return metric.values.map(v => ({ labels: v.labels, value: v.value, metricName: (v as { metricName?: string }).metricName }));
+  return metric.values.map(v => ({
+    labels: v.labels,
+    value: v.value,
+    metricName: (v as { metricName?: string }).metricName,
+  }));
 }
 
 describe('CanaryMetrics', () => {
   let now = 0;
-  const make = (o: Partial<ConstructorParameters<typeof CanaryMetrics>[0]> = {}) =>
-    new CanaryMetrics({ meshProvider: 'linkerd', now: () => now, ...o });
+  const make = (
+    o: Partial<ConstructorParameters<typeof CanaryMetrics>[0]> = {},
+  ) => new CanaryMetrics({ meshProvider: 'linkerd', now: () => now, ...o });
 
   beforeEach(() => {
     now = 1_000_000;
@@ -65,38 +70,63 @@ describe('CanaryMetrics', () => {
 
   it('sets status and primary/canary weights per workload, with a cluster label', async () => {
     const m = make();
-    m.observe({ ref, summary: summary({ phase: 'Progressing', canaryWeight: 40 }) });
+    m.observe({
+      ref,
+      summary: summary({ phase: 'Progressing', canaryWeight: 40 }),
+    });
     expect(await values(m, 'flagger_canary_status')).toEqual([
-      { labels: { cluster: 'dev', name: 'podinfo', namespace: 'test' }, value: 0, metricName: undefined },
+      {
+        labels: { cluster: 'dev', name: 'podinfo', namespace: 'test' },
+        value: 0,
+        metricName: undefined,
+      },
     ]);
     const weights = await values(m, 'flagger_canary_weight');
     expect(weights.map(w => [w.labels.workload, w.value])).toEqual([
       ['podinfo-primary', 60],
       ['podinfo', 40],
     ]);
-    expect((await values(m, 'flagger_canary_total'))[0]).toMatchObject({ labels: { cluster: 'dev', namespace: 'test' }, value: 1 });
+    expect((await values(m, 'flagger_canary_total'))[0]).toMatchObject({
+      labels: { cluster: 'dev', namespace: 'test' },
+      value: 1,
+    });
   });
 
   it('counts a run it watched end to end once, with its duration', async () => {
     const m = make();
     m.observe({ ref, summary: summary({ phase: 'Succeeded' }) });
-    m.observe({ ref, summary: summary({ phase: 'Progressing', canaryWeight: 20 }) });
+    m.observe({
+      ref,
+      summary: summary({ phase: 'Progressing', canaryWeight: 20 }),
+    });
     now += 90_000;
-    m.observe({ ref, summary: summary({ phase: 'Promoting', canaryWeight: 60 }) });
+    m.observe({
+      ref,
+      summary: summary({ phase: 'Promoting', canaryWeight: 60 }),
+    });
     m.observe({ ref, summary: summary({ phase: 'Succeeded' }) });
     // An unrelated update of a finished canary counts nothing more.
     m.observe({ ref, summary: summary({ phase: 'Succeeded', message: 'x' }) });
     const successes = await values(m, 'flagger_canary_successes_total');
     expect(successes).toEqual([
       {
-        labels: { cluster: 'dev', name: 'podinfo', namespace: 'test', deployment_strategy: 'canary', analysis_status: 'completed' },
+        labels: {
+          cluster: 'dev',
+          name: 'podinfo',
+          namespace: 'test',
+          deployment_strategy: 'canary',
+          analysis_status: 'completed',
+        },
         value: 1,
         metricName: undefined,
       },
     ]);
     expect(await values(m, 'flagger_canary_failures_total')).toEqual([]);
     const duration = await values(m, 'flagger_canary_duration_seconds');
-    expect(duration.find(d => d.metricName === 'flagger_canary_duration_seconds_sum')?.value).toBe(90);
+    expect(
+      duration.find(d => d.metricName === 'flagger_canary_duration_seconds_sum')
+        ?.value,
+    ).toBe(90);
   });
 
   it('does not count a run whose transition happened before it was first seen', async () => {
@@ -109,15 +139,32 @@ describe('CanaryMetrics', () => {
   it('counts a rollback as a failure with analysis_status skipped when analysis was skipped', async () => {
     const m = make();
     m.observe({ ref, summary: summary({ phase: 'Progressing' }) });
-    m.observe({ ref, summary: summary({ phase: 'Failed', analysisSkipped: true }) });
-    expect((await values(m, 'flagger_canary_failures_total'))[0].labels.analysis_status).toBe('skipped');
+    m.observe({
+      ref,
+      summary: summary({ phase: 'Failed', analysisSkipped: true }),
+    });
+    expect(
+      (await values(m, 'flagger_canary_failures_total'))[0].labels
+        .analysis_status,
+    ).toBe('skipped');
   });
 
   it('takes metric values from checks and from Flagger threshold events', async () => {
     const m = make();
     m.observe({ ref, summary: summary({ phase: 'Progressing' }) });
-    m.recordCheck(ref, { time: 't', kind: 'metric', name: 'request-duration', value: 87, passed: true });
-    m.recordCheck(ref, { time: 't', kind: 'webhook', name: 'load-test', passed: true });
+    m.recordCheck(ref, {
+      time: 't',
+      kind: 'metric',
+      name: 'request-duration',
+      value: 87,
+      passed: true,
+    });
+    m.recordCheck(ref, {
+      time: 't',
+      kind: 'webhook',
+      name: 'load-test',
+      passed: true,
+    });
     m.observeEvent('dev', {
       apiVersion: 'v1',
       kind: 'Event',
@@ -137,18 +184,44 @@ describe('CanaryMetrics', () => {
     const other = { ...ref, name: 'other' };
     m.observe({ ref, summary: summary({}) });
     m.observe({ ref: other, summary: summary({ ...other }) });
-    expect((await values(m, 'flagger_canary_status')).map(v => v.labels.name)).toEqual(['podinfo']);
+    expect(
+      (await values(m, 'flagger_canary_status')).map(v => v.labels.name),
+    ).toEqual(['podinfo']);
     expect((await values(m, 'flagger_canary_total'))[0].value).toBe(2);
-    expect((await values(m, 'delivery_metrics_canaries_without_series'))[0].value).toBe(1);
-    m.recordCheck(ref, { time: 't', kind: 'metric', name: 'a', value: 1, passed: true });
-    m.recordCheck(ref, { time: 't', kind: 'metric', name: 'b', value: 2, passed: true });
-    expect((await values(m, 'flagger_canary_metric_analysis')).map(v => v.labels.metric)).toEqual(['a']);
+    expect(
+      (await values(m, 'delivery_metrics_canaries_without_series'))[0].value,
+    ).toBe(1);
+    m.recordCheck(ref, {
+      time: 't',
+      kind: 'metric',
+      name: 'a',
+      value: 1,
+      passed: true,
+    });
+    m.recordCheck(ref, {
+      time: 't',
+      kind: 'metric',
+      name: 'b',
+      value: 2,
+      passed: true,
+    });
+    expect(
+      (await values(m, 'flagger_canary_metric_analysis')).map(
+        v => v.labels.metric,
+      ),
+    ).toEqual(['a']);
   });
 
   it('removes every series of a deleted canary', async () => {
     const m = make();
     m.observe({ ref, summary: summary({ phase: 'Progressing' }) });
-    m.recordCheck(ref, { time: 't', kind: 'metric', name: 'request-duration', value: 1, passed: true });
+    m.recordCheck(ref, {
+      time: 't',
+      kind: 'metric',
+      name: 'request-duration',
+      value: 1,
+      passed: true,
+    });
     m.observe({ ref, summary: summary({ phase: 'Failed' }) });
     m.observe({ ref });
     for (const name of [
@@ -164,24 +237,49 @@ describe('CanaryMetrics', () => {
 
   it('serves the exposition format on GET /metrics', async () => {
     const m = make();
-    m.observe({ ref, summary: summary({ phase: 'Progressing', canaryWeight: 20 }) });
+    m.observe({
+      ref,
+      summary: summary({ phase: 'Progressing', canaryWeight: 20 }),
+    });
     const app = express().use(createMetricsRouter(m));
     const res = await request(app).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
-    expect(res.text).toContain('flagger_canary_weight{cluster="dev",namespace="test",workload="podinfo"} 20');
-    expect(res.text).toContain('flagger_info{version="delivery",mesh_provider="linkerd"} 1');
+    expect(res.text).toContain(
+      'flagger_canary_weight{cluster="dev",namespace="test",workload="podinfo"} 20',
+    );
+    expect(res.text).toContain(
+      'flagger_info{version="delivery",mesh_provider="linkerd"} 1',
+    );
   });
 });
 
 describe('metric values from Flagger events', () => {
   it.each([
-    ['Halt podinfo.test advancement success rate 61.39% < 99%', { metric: 'request-success-rate', value: 61.39 }],
-    ['Halt podinfo.test advancement request duration 1.2s > 500ms', { metric: 'request-duration', value: 1200 }],
-    ['Halt podinfo.test advancement request duration 1m2.5s > 500ms', { metric: 'request-duration', value: 62500 }],
-    ['Halt podinfo.test advancement error-ratio 6.20 > 3', { metric: 'error-ratio', value: 6.2 }],
-    ['Halt podinfo.test advancement waiting for promotion approval gate', undefined],
-    ['Halt advancement no values found for linkerd metric request-success-rate probably podinfo.test is not receiving traffic', undefined],
+    [
+      'Halt podinfo.test advancement success rate 61.39% < 99%',
+      { metric: 'request-success-rate', value: 61.39 },
+    ],
+    [
+      'Halt podinfo.test advancement request duration 1.2s > 500ms',
+      { metric: 'request-duration', value: 1200 },
+    ],
+    [
+      'Halt podinfo.test advancement request duration 1m2.5s > 500ms',
+      { metric: 'request-duration', value: 62500 },
+    ],
+    [
+      'Halt podinfo.test advancement error-ratio 6.20 > 3',
+      { metric: 'error-ratio', value: 6.2 },
+    ],
+    [
+      'Halt podinfo.test advancement waiting for promotion approval gate',
+      undefined,
+    ],
+    [
+      'Halt advancement no values found for linkerd metric request-success-rate probably podinfo.test is not receiving traffic',
+      undefined,
+    ],
     ['Advance podinfo.test canary weight 20', undefined],
     [undefined, undefined],
   ])('%s', (message, expected) => {

@@ -1,4 +1,9 @@
-import type { AnalysisCheck, CanaryRef, CanarySummary, DeliveryStrategy } from '@delivery/plugin-delivery-common';
+import type {
+  AnalysisCheck,
+  CanaryRef,
+  CanarySummary,
+  DeliveryStrategy,
+} from '@delivery/plugin-delivery-common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FleetChange } from '../fleet/aggregator';
 import type { KubeEvent } from '../fleet/summary';
@@ -37,12 +42,18 @@ interface Tracked {
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
-const ACTIVE = new Set(['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising']);
+const ACTIVE = new Set([
+  'Progressing',
+  'WaitingPromotion',
+  'Promoting',
+  'Finalising',
+]);
 
 /** Flagger's `deployment_strategy` label values. */
 export function flaggerStrategy(strategy: DeliveryStrategy): string {
   if (strategy === 'ab-testing') return 'ab-testing';
-  if (strategy === 'blue-green' || strategy === 'blue-green-mirroring') return 'blue-green';
+  if (strategy === 'blue-green' || strategy === 'blue-green-mirroring')
+    return 'blue-green';
   return 'canary';
 }
 
@@ -67,8 +78,12 @@ export class CanaryMetrics {
   private readonly weight: Gauge<'cluster' | 'workload' | 'namespace'>;
   private readonly analysis: Gauge<'cluster' | 'name' | 'namespace' | 'metric'>;
   private readonly duration: Histogram<'cluster' | 'name' | 'namespace'>;
-  private readonly successes: Counter<'cluster' | 'name' | 'namespace' | 'deployment_strategy' | 'analysis_status'>;
-  private readonly failures: Counter<'cluster' | 'name' | 'namespace' | 'deployment_strategy' | 'analysis_status'>;
+  private readonly successes: Counter<
+    'cluster' | 'name' | 'namespace' | 'deployment_strategy' | 'analysis_status'
+  >;
+  private readonly failures: Counter<
+    'cluster' | 'name' | 'namespace' | 'deployment_strategy' | 'analysis_status'
+  >;
   private readonly dropped: Gauge;
   private withSeries = 0;
 
@@ -120,13 +135,25 @@ export class CanaryMetrics {
     this.successes = new Counter({
       name: 'flagger_canary_successes_total',
       help: 'Canary runs that ended promoted',
-      labelNames: ['cluster', 'name', 'namespace', 'deployment_strategy', 'analysis_status'],
+      labelNames: [
+        'cluster',
+        'name',
+        'namespace',
+        'deployment_strategy',
+        'analysis_status',
+      ],
       registers,
     });
     this.failures = new Counter({
       name: 'flagger_canary_failures_total',
       help: 'Canary runs that ended rolled back',
-      labelNames: ['cluster', 'name', 'namespace', 'deployment_strategy', 'analysis_status'],
+      labelNames: [
+        'cluster',
+        'name',
+        'namespace',
+        'deployment_strategy',
+        'analysis_status',
+      ],
       registers,
     });
     this.dropped = new Gauge({
@@ -171,8 +198,18 @@ export class CanaryMetrics {
     const labels = { cluster: s.cluster, name: s.name, namespace: s.namespace };
     this.status.set(labels, statusValue(s.phase));
     const canaryWeight = Math.max(0, Math.min(100, s.canaryWeight));
-    this.weight.set({ cluster: s.cluster, namespace: s.namespace, workload: `${s.targetName}-primary` }, 100 - canaryWeight);
-    this.weight.set({ cluster: s.cluster, namespace: s.namespace, workload: s.targetName }, canaryWeight);
+    this.weight.set(
+      {
+        cluster: s.cluster,
+        namespace: s.namespace,
+        workload: `${s.targetName}-primary`,
+      },
+      100 - canaryWeight,
+    );
+    this.weight.set(
+      { cluster: s.cluster, namespace: s.namespace, workload: s.targetName },
+      canaryWeight,
+    );
   }
 
   /** Feed from FleetAggregator.onEvent: threshold-breach events carry the failing metric's value. */
@@ -181,17 +218,33 @@ export class CanaryMetrics {
     if (inv?.kind !== 'Canary' || !inv.name) return;
     const parsed = metricValueFromEvent(event.message);
     if (!parsed) return;
-    this.setAnalysis({ cluster, namespace: inv.namespace ?? event.metadata.namespace ?? '', name: inv.name }, parsed.metric, parsed.value);
+    this.setAnalysis(
+      {
+        cluster,
+        namespace: inv.namespace ?? event.metadata.namespace ?? '',
+        name: inv.name,
+      },
+      parsed.metric,
+      parsed.value,
+    );
   }
 
   /** Our reconciler's checks, passing and failing, with their measured values. */
   recordCheck(ref: CanaryRef, check: AnalysisCheck): void {
-    if (check.kind !== 'metric' || check.value === undefined || !Number.isFinite(check.value)) return;
+    if (
+      check.kind !== 'metric' ||
+      check.value === undefined ||
+      !Number.isFinite(check.value)
+    )
+      return;
     this.setAnalysis(ref, check.name, check.value);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return {
+      contentType: this.registry.contentType,
+      body: await this.registry.metrics(),
+    };
   }
 
   private setAnalysis(ref: CanaryRef, metric: string, value: number) {
@@ -199,7 +252,15 @@ export class CanaryMetrics {
     if (!t?.series) return;
     if (!t.metrics.has(metric) && t.metrics.size >= this.maxMetrics) return;
     t.metrics.add(metric);
-    this.analysis.set({ cluster: ref.cluster, name: ref.name, namespace: ref.namespace, metric }, value);
+    this.analysis.set(
+      {
+        cluster: ref.cluster,
+        name: ref.name,
+        namespace: ref.namespace,
+        metric,
+      },
+      value,
+    );
   }
 
   private transition(t: Tracked, s: CanarySummary) {
@@ -213,7 +274,8 @@ export class CanaryMetrics {
       analysis_status: s.analysisSkipped ? 'skipped' : 'completed',
     };
     (s.phase === 'Succeeded' ? this.successes : this.failures).inc(outcome);
-    if (t.runStartedAt !== undefined) this.duration.observe(labels, (now - t.runStartedAt) / 1000);
+    if (t.runStartedAt !== undefined)
+      this.duration.observe(labels, (now - t.runStartedAt) / 1000);
     t.runStartedAt = undefined;
   }
 
@@ -225,14 +287,22 @@ export class CanaryMetrics {
       return;
     }
     this.withSeries--;
-    const labels = { cluster: t.ref.cluster, name: t.ref.name, namespace: t.ref.namespace };
+    const labels = {
+      cluster: t.ref.cluster,
+      name: t.ref.name,
+      namespace: t.ref.namespace,
+    };
     this.status.remove(labels);
     this.removeWeights(t);
     for (const metric of t.metrics) this.analysis.remove({ ...labels, metric });
     this.duration.remove(labels);
     for (const strategy of ['canary', 'blue-green', 'ab-testing']) {
       for (const status of ['completed', 'skipped']) {
-        const outcome = { ...labels, deployment_strategy: strategy, analysis_status: status };
+        const outcome = {
+          ...labels,
+          deployment_strategy: strategy,
+          analysis_status: status,
+        };
         this.successes.remove(outcome);
         this.failures.remove(outcome);
       }

@@ -35,18 +35,26 @@ export function parseGoDurationMs(text: string): number | undefined {
  * `Halt podinfo.test advancement request duration 1.2s > 500ms` → request-duration 1200;
  * `Halt podinfo.test advancement error-ratio 6.20 > 3` → error-ratio 6.2. Anything else → undefined.
  */
-export function metricValueFromEvent(message: string | undefined): EventMetricValue | undefined {
+export function metricValueFromEvent(
+  message: string | undefined,
+): EventMetricValue | undefined {
   if (!message) return undefined;
-  const m = /^Halt \S+ advancement (.+) (\S+) ([<>]) (\S+)$/.exec(message.trim());
+  const m = /^Halt \S+ advancement (.+) (\S+) ([<>]) (\S+)$/.exec(
+    message.trim(),
+  );
   if (!m) return undefined;
   const [, what, rawValue] = m;
   if (what === 'success rate') {
     const v = /^(\d+(?:\.\d+)?)%$/.exec(rawValue);
-    return v ? { metric: 'request-success-rate', value: Number(v[1]) } : undefined;
+    return v
+      ? { metric: 'request-success-rate', value: Number(v[1]) }
+      : undefined;
   }
   if (what === 'request duration') {
     const ms = parseGoDurationMs(rawValue);
-    return ms === undefined ? undefined : { metric: 'request-duration', value: ms };
+    return ms === undefined
+      ? undefined
+      : { metric: 'request-duration', value: ms };
   }
   // Custom metric names are DNS-like; anything with spaces is another Halt reason (webhooks, approvals).
   if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/i.test(what)) return undefined;
