@@ -4,7 +4,7 @@ import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { deliveryPermissions } from '@delivery/plugin-delivery-common';
+import { deliveryPermissions, parseCanaryKey } from '@delivery/plugin-delivery-common';
 import { createActionsFeature } from './actions/wiring';
 import { readDeliveryConfig } from './config';
 import { createFleet } from './fleet/aggregator';
@@ -57,11 +57,6 @@ export const deliveryPlugin = createBackendPlugin({
         );
 
         permissionsRegistry.addPermissions(deliveryPermissions);
-        permissionsRegistry.addResourceType({
-          resourceRef: canaryPermissionResourceRef,
-          permissions: deliveryPermissions,
-          rules: Object.values(canaryPermissionRules),
-        });
 
         const store = await DatabaseHistoryStore.create({ database });
         const snapshot = await store.loadSnapshot();
@@ -75,6 +70,18 @@ export const deliveryPlugin = createBackendPlugin({
           snapshot: snapshot.savedAt
             ? { summaries: snapshot.summaries, savedAt: Date.parse(snapshot.savedAt) }
             : undefined,
+        });
+        permissionsRegistry.addResourceType({
+          resourceRef: canaryPermissionResourceRef,
+          permissions: deliveryPermissions,
+          rules: Object.values(canaryPermissionRules),
+          // Lets the permission backend apply conditional decisions to a canary named by `<cluster>/<ns>/<name>`,
+          // as the Delivery tab's usePermission checks do.
+          getResources: async refs =>
+            refs.map(key => {
+              const ref = parseCanaryKey(key);
+              return ref && fleet.summary(ref) ? { ...ref, owners: fleet.owners(ref) } : undefined;
+            }),
         });
         const tracker = new RunTracker({ store, logger });
         // Flagger-compatible series for every watched cluster (ours and upstream Flagger's), from the fleet.
