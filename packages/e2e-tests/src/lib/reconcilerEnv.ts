@@ -155,6 +155,7 @@ export class ReconcilerEnv {
     metricsServer?: string;
     meshProvider?: string;
     workers?: number;
+    onTickStart?: () => void;
   }): Promise<{ reconciler: ClusterReconciler; cache: ClusterCache; kill(): Promise<void> }> {
     const cluster = this.clusterConfig(o.token);
     const logger = testLogger(`${o.identity} `);
@@ -164,6 +165,7 @@ export class ReconcilerEnv {
       cache,
       logger,
       identity: o.identity,
+      onTickStart: o.onTickStart,
       config: {
         namespaces: o.namespaces,
         metricsServer: o.metricsServer ?? 'http://127.0.0.1:1',
@@ -325,3 +327,36 @@ export function weightRecorder(cache: ClusterCache, ns: string, name: string) {
   });
   return { weights, stop: off };
 }
+
+export interface AuditEntry {
+  verb: string;
+  user: string;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  at: number;
+}
+
+/** Reads the API server audit log from a byte offset (ResponseComplete lines only). */
+export function readAudit(file: string, from = 0): { entries: AuditEntry[]; end: number } {
+  const buf = fs.readFileSync(file);
+  const entries: AuditEntry[] = [];
+  for (const line of buf.subarray(from).toString('utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line);
+    if (e.stage !== 'ResponseComplete') continue;
+    entries.push({
+      verb: e.verb,
+      user: e.user?.username ?? '',
+      resource: e.objectRef?.resource,
+      subresource: e.objectRef?.subresource,
+      namespace: e.objectRef?.namespace,
+      name: e.objectRef?.name,
+      at: Date.parse(e.requestReceivedTimestamp),
+    });
+  }
+  return { entries, end: buf.length };
+}
+
+export const saUser = (name: string) => `system:serviceaccount:${SA_NAMESPACE}:${name}`;

@@ -1,5 +1,5 @@
 import type { AnalysisCheck, Canary, CanaryPhase, CanaryWebhook } from '@delivery/plugin-delivery-common';
-import { KINDS, type KubeObject, type ObjectWriter, type ResourceKind } from '../kube/types';
+import { KINDS, type KubeObject, type ObjectReader, type ObjectWriter, type ResourceKind } from '../kube/types';
 import type { Router } from '../routers/router';
 import { SCALE_TO_ZERO_NODE_SELECTOR } from './hash';
 import { runPostRolloutHooks } from './decide/hooks';
@@ -20,11 +20,19 @@ export interface WrittenObject {
   resourceVersion: string;
 }
 
-/** Wraps a writer and remembers the resourceVersion of every object written through it. */
+/**
+ * Wraps a writer for one tick: refuses writes once the lease is lost, remembers the resourceVersion of every object
+ * written (for read-your-writes), and answers a read-modify-write that would change nothing from the cache, so an
+ * idempotent "make it so" (routers reconcile every tick) costs no GET when the object is already right.
+ */
 export class RecordingWriter implements ObjectWriter {
   readonly written: WrittenObject[] = [];
 
-  constructor(private readonly inner: ObjectWriter, private readonly allowed: () => boolean) {}
+  constructor(
+    private readonly inner: ObjectWriter,
+    private readonly allowed: () => boolean,
+    private readonly cache?: ObjectReader,
+  ) {}
 
   private note<T extends KubeObject | undefined>(kind: ResourceKind, obj: T): T {
     const rv = obj?.metadata?.resourceVersion;
@@ -49,6 +57,8 @@ export class RecordingWriter implements ObjectWriter {
     mutate: (current: T | undefined) => T | undefined,
     opts?: { signal?: AbortSignal },
   ) {
+    const cached = this.cache?.get<T>(kind, namespace, name);
+    if (cached && mutate(structuredClone(cached)) === undefined) return cached;
     this.guard();
     return this.note(kind, await this.inner.update(kind, namespace, name, mutate, opts));
   }

@@ -90,7 +90,7 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
   if (!canary) return undefined;
 
   const intervalMs = analysisIntervalSeconds(canary.spec, settings.minIntervalSeconds) * 1000;
-  const writer = new RecordingWriter(deps.writer, () => deps.canWrite() && !req.stop.aborted);
+  const writer = new RecordingWriter(deps.writer, () => deps.canWrite() && !req.stop.aborted, reader);
   const factory = new RouterFactory({
     reader,
     writer,
