@@ -23,6 +23,9 @@ export const FLEET_WATCHES: Array<WatchSpec & { optional?: boolean }> = [
   { kind: KINDS.httpRouteV1beta1, optional: true },
 ];
 
+/** The kinds a fleet row is built from. */
+const ROW_KINDS = [KINDS.canary, KINDS.deployment, KINDS.daemonSet, KINDS.event];
+
 export interface FleetClusterSource {
   name: string;
   cache: ClusterCache;
@@ -213,22 +216,25 @@ export class FleetAggregator {
         this.trackTarget(st, c);
         this.recompute(st, ns, c.metadata.name);
       }),
-      canaries.onSyncChange(() => {
-        if (canaries.hasSynced && st.snapshotRows) {
-          // Live rows replace the snapshot in one step; deleted-while-down canaries disappear with it.
-          const stale = st.snapshotRows;
-          st.snapshotRows = undefined;
-          for (const [key, s] of stale) {
-            if (!st.rows.has(key)) this.emit({ ref: s, summary: undefined });
-          }
-          for (const [key, s] of st.rows) {
-            if (JSON.stringify(stale.get(key)) !== JSON.stringify(s)) {
-              this.emit({ ref: s, summary: s, canary: canaries.get(s.namespace, s.name) as unknown as Canary });
-            }
-          }
-        }
-      }),
     );
+    // Rows are built from canaries, their workloads and events: the snapshot stays until all of those have listed,
+    // otherwise live rows would first appear without images or messages and change again a moment later.
+    const rowSources = ROW_KINDS.map(k => watches.get(k)!);
+    const replaceSnapshot = () => {
+      if (!st.snapshotRows || !rowSources.every(w => w.hasSynced)) return;
+      // Live rows replace the snapshot in one step; deleted-while-down canaries disappear with it.
+      const stale = st.snapshotRows;
+      st.snapshotRows = undefined;
+      for (const [key, s] of stale) {
+        if (!st.rows.has(key)) this.emit({ ref: s, summary: undefined });
+      }
+      for (const [key, s] of st.rows) {
+        if (JSON.stringify(stale.get(key)) !== JSON.stringify(s)) {
+          this.emit({ ref: s, summary: s, canary: canaries.get(s.namespace, s.name) as unknown as Canary });
+        }
+      }
+    };
+    for (const w of rowSources) this.unsubscribe.push(w.onSyncChange(replaceSnapshot));
     const onWorkload = (e: { object: KubeObject }) => {
       const ns = e.object.metadata.namespace ?? '';
       const name = e.object.metadata.name;
