@@ -91,7 +91,8 @@ export function availableActions(input: AvailabilityInput): OfferedAction[] {
           confirm: `Approve the ${GATE_LABEL[type]} of ${key}${progress}?`,
         });
       }
-      const rollsBack = type !== 'confirm-rollout';
+      // Rejecting mid-run rolls back only where the controller can hear it (see canAbort).
+      const rollsBack = type !== 'confirm-rollout' && canAbort(input);
       out.push({
         id: 'reject',
         label: `Reject ${GATE_LABEL[type]}`,
@@ -100,7 +101,9 @@ export function availableActions(input: AvailabilityInput): OfferedAction[] {
         destructive: true,
         confirm: rollsBack
           ? `Reject the ${GATE_LABEL[type]} of ${key}? The canary is rolled back.`
-          : `Reject the rollout of ${key}? It stays waiting until a new revision is deployed.`,
+          : type === 'confirm-rollout'
+            ? `Reject the rollout of ${key}? It stays waiting until a new revision is deployed.`
+            : `Reject the ${GATE_LABEL[type]} of ${key}? It stays halted: add a rollback webhook on this backend to roll back automatically.`,
       });
     }
   }
