@@ -49,6 +49,15 @@ else
   bash scripts/setup.sh --all || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+if [ "$mode" != "--unit" ]; then
+  # Started before the unit suites so the database stores run on PostgreSQL as well as SQLite.
+  section "Services"
+  source scripts/lib/postgres.sh
+  cleanup() { pg_stop; }
+  trap cleanup EXIT INT TERM
+  pg_start
+fi
+
 section "Unit tests (jest, all packages)"
 CI=true yarn backstage-cli repo test --testPathIgnorePatterns=/packages/e2e-tests/ \
   --json --outputFile="$results/unit.json" >"$results/unit.log" 2>&1
@@ -60,11 +69,6 @@ if [ "$mode" != "--unit" ]; then
   check "lint" yarn backstage-cli repo lint
   check "build-all" yarn build:all
 
-  section "Services for the e2e suites"
-  source scripts/lib/postgres.sh
-  cleanup() { pg_stop; }
-  trap cleanup EXIT INT TERM
-  pg_start
   export DELIVERY_E2E=1 CHROMIUM_PATH="$(command -v chromium)"
 
   section "E2E tests (jest, packages/e2e-tests, one at a time)"

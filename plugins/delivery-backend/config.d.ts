@@ -74,6 +74,15 @@ export interface Config {
        */
       dashboards?: { [provider: string]: string };
     };
+    /**
+     * Read by the example permission policy of this repository's app (packages/backend/src/permissionPolicy.ts),
+     * not by the plugin: clusters where only release managers may approve, and the group that holds that role.
+     */
+    permissionPolicy?: {
+      protectedClusters?: string[];
+      /** Entity ref of the release managers' group, e.g. `group:default/release-managers`. */
+      releaseManagers?: string;
+    };
     /** Approval gates. */
     gates?: {
       /** Distinct approvers a gate needs unless the Canary or entity says otherwise. Default 1. */

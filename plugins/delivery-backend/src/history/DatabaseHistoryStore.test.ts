@@ -7,7 +7,7 @@ import { DatabaseHistoryStore } from './DatabaseHistoryStore';
 jest.setTimeout(60_000);
 
 // PostgreSQL runs only where BACKSTAGE_TEST_DATABASE_POSTGRES17_CONNECTION_STRING is set (CI); SQLite always.
-const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_17'], disableDocker: true });
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'], disableDocker: true });
 
 const ref = { cluster: 'dev', namespace: 'test', name: 'podinfo' };
 const asService = (knex: Knex): DatabaseService => ({ getClient: async () => knex, migrations: { skip: false } });
