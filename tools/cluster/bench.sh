@@ -44,6 +44,7 @@ cpu_ticks() { local p s=0; for p in "$@"; do s=$(( s + $(awk '{ print $14 + $15 
 rows=()
 row() { rows+=("| $1 | $2 | $3 |"); echo "  $1: $2 ${3:+($3)}" >&2; }
 
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== environment" >&2
 gover="$( (command -v go >/dev/null && go env GOVERSION) || /usr/local/go/bin/go env GOVERSION)"
 k8s="$(awk '$1 == "k8s.io/kubernetes" { print $2 }' "$here/go/go.mod")"
@@ -101,8 +102,10 @@ three_rss="$(rss_kb "${pids[@]}")"
 row "3 clusters: RSS of the 15 processes" "$(( three_rss / 1024 )) MiB" "$(ratio "$three_rss" "$one_rss")x one cluster"
 for n in a b c; do "$here/cluster.sh" down "bench-$n" >/dev/null 2>&1; done
 
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "Local control plane, $(date -u +%F), $cpus CPUs, $mem, $gover, kubernetes $k8s"
+echo "Local control plane, $(date -u +%F), $cpus CPUs, $mem, $gover, kubernetes $k8s;" \
+  "load average at start $load_start, at end $load_end (other work on the machine skews times)"
 echo
 echo "| measure | value | notes |"
 echo "| --- | --- | --- |"
