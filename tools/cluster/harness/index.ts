@@ -406,10 +406,12 @@ class LocalCluster implements Cluster {
   assertAlive(): void {
     for (const [c, p] of this.procs) {
       if (p.exitCode !== null || p.signalCode !== null) {
+        const status = p.exitCode ?? p.signalCode;
+        const logTail = tail(this.logPath(c), 30);
         throw new Error(
-          `${c} of cluster ${this.name} exited (${
-            p.exitCode ?? p.signalCode
-          }); log ${this.logPath(c)}:\n` + tail(this.logPath(c), 30),
+          `${c} of cluster ${this.name} exited (${status}); log ${this.logPath(
+            c,
+          )}:\n${logTail}`,
         );
       }
     }
@@ -771,16 +773,15 @@ async function startClusterOnce(options: ClusterOptions): Promise<Cluster> {
       },
     );
 
-    const crdFiles =
-      options.crds === false
-        ? []
-        : Array.isArray(options.crds)
-        ? options.crds
-        : fs
-            .readdirSync(path.join(tools, 'crds'))
-            .filter(f => f.endsWith('.yaml'))
-            .sort()
-            .map(f => path.join(tools, 'crds', f));
+    let crdFiles: string[] = [];
+    if (Array.isArray(options.crds)) crdFiles = options.crds;
+    else if (options.crds !== false) {
+      crdFiles = fs
+        .readdirSync(path.join(tools, 'crds'))
+        .filter(f => f.endsWith('.yaml'))
+        .sort()
+        .map(f => path.join(tools, 'crds', f));
+    }
     await applyCrds(cluster, crdFiles, deadline);
 
     cluster.startupSeconds = (Date.now() - started) / 1000;

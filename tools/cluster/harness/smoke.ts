@@ -170,15 +170,14 @@ async function restartAndResume(
     e => e.type === 'ADDED' && e.object.metadata.name === 'after-restart',
   );
   const expired = events.some(e => e.type === 'ERROR' && e.object.code === 410);
-  const note =
-    `outage: "${down}"; stop ${stopMs} ms, stop+start ${restartMs} ms; watch from rv ${lastSeen}: ` +
-    events
-      .map(e =>
-        e.type === 'ERROR'
-          ? `ERROR ${e.object.code} ${e.object.message}`
-          : `${e.type} ${e.object.metadata.name}`,
-      )
-      .join(', ');
+  const seen = events
+    .map(e =>
+      e.type === 'ERROR'
+        ? `ERROR ${e.object.code} ${e.object.message}`
+        : `${e.type} ${e.object.metadata.name}`,
+    )
+    .join(', ');
+  const note = `outage: "${down}"; stop ${stopMs} ms, stop+start ${restartMs} ms; watch from rv ${lastSeen}: ${seen}`;
   return { resumed, expired, note };
 }
 
@@ -518,8 +517,10 @@ async function main(): Promise<void> {
       const more = await startClusters(['smoke-a', 'smoke-b', 'smoke-c'], {
         crds: false,
       });
+      const ms = Date.now() - t0;
+      const pids = more.flatMap(c => Object.values(c.pids()));
+      let note = '';
       try {
-        const ms = Date.now() - t0;
         expectStatus(
           await more[0].request({
             method: 'POST',
@@ -542,23 +543,22 @@ async function main(): Promise<void> {
           }),
           401,
         );
-        return `started in ${ms} ms: ${[...servers].join(' ')}`;
+        note = `started in ${ms} ms: ${[...servers].join(' ')}`;
       } finally {
-        const pids = more.flatMap(c => Object.values(c.pids()));
         await Promise.all(more.map(c => c.stop()));
-        const alive = pids.filter(p => {
-          try {
-            process.kill(p as number, 0);
-            return true;
-          } catch {
-            return false;
-          }
-        });
-        if (alive.length)
-          throw new Error(
-            `processes still alive after stop: ${alive.join(',')}`,
-          );
       }
+      const alive = pids.filter(p => {
+        try {
+          process.kill(p as number, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (alive.length) {
+        throw new Error(`processes still alive after stop: ${alive.join(',')}`);
+      }
+      return note;
     });
   } finally {
     const pids = Object.values(cluster.pids());
