@@ -57,6 +57,15 @@ if complete "$out"; then
   echo "cluster binaries up to date ($out, $(elapsed)s)" >&2
   echo "$out"; exit 0
 fi
+# Several test workers may call this at once: one builds, the others wait
+# for the lock and then find the binaries.
+mkdir -p "$bin_root"
+exec 9>"$bin_root/.lock"
+if command -v flock >/dev/null; then flock 9; fi
+if complete "$out"; then
+  echo "cluster binaries up to date ($out, $(elapsed)s)" >&2
+  echo "$out"; exit 0
+fi
 if [ -n "$machine_cache" ] && complete "$machine_cache"; then
   mkdir -p "$(dirname "$out")"; rm -rf "$out.tmp"
   cp -al "$machine_cache" "$out.tmp" 2>/dev/null || cp -a "$machine_cache" "$out.tmp"
