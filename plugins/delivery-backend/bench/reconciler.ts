@@ -14,6 +14,8 @@
  */
 import fs from 'node:fs';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+// The bench is a script, not shipped code; the harness is a workspace tool package.
+// eslint-disable-next-line @backstage/no-undeclared-imports
 import { startCluster } from '@internal/cluster-harness';
 import { ClusterCache } from '../src/kube/cache';
 import { KubeHttpClient } from '../src/kube/clusters';

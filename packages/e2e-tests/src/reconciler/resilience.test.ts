@@ -116,11 +116,12 @@ describeE2e('reconciler: restart, leader election and idle cost on a real cluste
       onTickStart: () => ticks++,
     });
     const names = Array.from({ length: 100 }, (_, i) => `app-${i}`);
+    const kube = env;
     for (let i = 0; i < names.length; i += 10) {
       await Promise.all(
         names.slice(i, i + 10).map(async n => {
-          await env.createDeployment(ns, n, 'ghcr.io/stefanprodan/podinfo:6.0.0');
-          await env.createCanary(ns, n, {
+          await kube.createDeployment(ns, n, 'ghcr.io/stefanprodan/podinfo:6.0.0');
+          await kube.createCanary(ns, n, {
             ...linkerdCanary({ interval: '1s', maxWeight: 50, stepWeight: 10 }),
             targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: n },
           });

@@ -1,5 +1,9 @@
 import { TickScheduler, type RunResult, type ScheduledRun, type SchedulerClock } from './scheduler';
 
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
 /** A manual clock: timers fire only when the test advances time. */
 class FakeClock implements SchedulerClock {
   t = 0;
@@ -32,9 +36,6 @@ class FakeClock implements SchedulerClock {
   }
 }
 
-const flush = async () => {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-};
 
 function harness(workers: number, answer: (job: ScheduledRun) => RunResult = () => undefined) {
   const clock = new FakeClock();
