@@ -13,6 +13,7 @@
  *  - tick start lateness (p50/p99) while `--progressing` canaries run at once.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 // The bench is a script, not shipped code; the harness is a workspace tool package.
 // eslint-disable-next-line @backstage/no-undeclared-imports
@@ -49,7 +50,8 @@ const pct = (xs: number[], p: number) => {
 
 async function main() {
   const t0 = Date.now();
-  const cluster = await startCluster({ name: 'bench-rec', audit: true, nodes: 3 });
+  // kwok nodes take 250 pods each: room for every primary plus the progressing canaries.
+  const cluster = await startCluster({ name: 'bench-rec', audit: true, nodes: Math.ceil((N + PROGRESSING) / 200) });
   const must = async (o: Parameters<typeof cluster.request>[0]) => {
     const r = await cluster.request(o);
     if (r.status >= 300 && r.status !== 409) throw new Error(`${o.method} ${o.path}: ${r.status} ${r.text.slice(0, 300)}`);
@@ -134,14 +136,22 @@ async function main() {
     global.gc?.();
 
     // Idle: requests by our user (admin token here: the test client polls only before/after the window).
-    const auditPath = cluster.auditLogPath!;
-    const from = fs.statSync(auditPath).size;
+    // By timestamp over every audit file: the API server may rotate the log during the window.
+    const auditDir = path.dirname(cluster.auditLogPath!);
+    const windowStart = Date.now();
     const ticksBefore = lateness.length;
     await sleep(WINDOW * 1000);
-    const lines = fs.readFileSync(auditPath).subarray(from).toString('utf8').split('\n').filter(Boolean);
-    const ours = lines
+    const windowEnd = Date.now();
+    const ours = fs
+      .readdirSync(auditDir)
+      .filter(f => /^audit.*\.log$/.test(f))
+      .flatMap(f => fs.readFileSync(path.join(auditDir, f), 'utf8').split('\n').filter(Boolean))
       .map(l => JSON.parse(l))
-      .filter(e => e.stage === 'ResponseComplete' && e.user?.username === 'admin' && e.objectRef?.resource !== 'leases');
+      .filter(e => {
+        const at = Date.parse(e.requestReceivedTimestamp);
+        return at >= windowStart && at < windowEnd && e.stage === 'ResponseComplete';
+      })
+      .filter(e => e.user?.username === 'admin' && e.objectRef?.resource !== 'leases');
     const idleTicks = lateness.length - ticksBefore;
     const idleReqs = ours.filter(e => e.verb !== 'watch').length;
     const idleGets = ours.filter(e => e.verb === 'get').length;

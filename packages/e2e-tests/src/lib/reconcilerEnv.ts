@@ -338,25 +338,31 @@ export interface AuditEntry {
   at: number;
 }
 
-/** Reads the API server audit log from a byte offset (ResponseComplete lines only). */
-export function readAudit(file: string, from = 0): { entries: AuditEntry[]; end: number } {
-  const buf = fs.readFileSync(file);
+/**
+ * Reads the API server audit log (every file: the server may rotate it), ResponseComplete lines received at or
+ * after `since` (ms).
+ */
+export function readAudit(file: string, since = 0): AuditEntry[] {
+  const dir = path.dirname(file);
   const entries: AuditEntry[] = [];
-  for (const line of buf.subarray(from).toString('utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const e = JSON.parse(line);
-    if (e.stage !== 'ResponseComplete') continue;
-    entries.push({
-      verb: e.verb,
-      user: e.user?.username ?? '',
-      resource: e.objectRef?.resource,
-      subresource: e.objectRef?.subresource,
-      namespace: e.objectRef?.namespace,
-      name: e.objectRef?.name,
-      at: Date.parse(e.requestReceivedTimestamp),
-    });
+  for (const name of fs.readdirSync(dir).filter(f => /^audit.*\.log$/.test(f))) {
+    for (const line of fs.readFileSync(path.join(dir, name), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const e = JSON.parse(line);
+      const at = Date.parse(e.requestReceivedTimestamp);
+      if (e.stage !== 'ResponseComplete' || at < since) continue;
+      entries.push({
+        verb: e.verb,
+        user: e.user?.username ?? '',
+        resource: e.objectRef?.resource,
+        subresource: e.objectRef?.subresource,
+        namespace: e.objectRef?.namespace,
+        name: e.objectRef?.name,
+        at,
+      });
+    }
   }
-  return { entries, end: buf.length };
+  return entries.sort((a, b) => a.at - b.at);
 }
 
 export const saUser = (name: string) => `system:serviceaccount:${SA_NAMESPACE}:${name}`;

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { freePort } from '../lib/backend';
 import { describeE2e } from '../lib/gate';
 import { startPrometheus, type RunningPrometheus } from '../lib/prometheus';
 import { eventRecorder, ReconcilerEnv, weightRecorder } from '../lib/reconcilerEnv';
@@ -25,10 +27,21 @@ function linkerdCanary(analysis: Record<string, unknown>, extra: Record<string, 
 describeE2e('reconciler: Linkerd canaries on a real cluster', () => {
   let env: ReconcilerEnv;
   let prom: RunningPrometheus;
-  const namespaces = ['s1', 's2', 's5'];
+  const namespaces = ['s1', 's2', 's5', 's4a', 's4b', 's4c'];
+  /** Gate hooks answered by the test: path → open. */
+  const gates = new Map<string, boolean>();
+  let hooks: http.Server;
+  let hookUrl = '';
 
   beforeAll(async () => {
     [env, prom] = await Promise.all([ReconcilerEnv.start({ name: 'rec-canary' }), startPrometheus()]);
+    const port = await freePort();
+    hooks = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(gates.get(req.url ?? '') ? 200 : 403).end(gates.get(req.url ?? '') ? 'OK' : 'Forbidden');
+    });
+    await new Promise<void>(r => hooks.listen(port, '127.0.0.1', r));
+    hookUrl = `http://127.0.0.1:${port}`;
     const token = await env.serviceAccountToken();
     for (const ns of namespaces) await env.ensureNamespace(ns);
     await env.startReconciler({
@@ -44,6 +57,7 @@ describeE2e('reconciler: Linkerd canaries on a real cluster', () => {
   afterAll(async () => {
     await env?.stop();
     await prom?.stop();
+    await new Promise(r => (hooks ? hooks.close(r) : r(undefined)));
   }, 60_000);
 
   async function initialized(ns: string, spec: Record<string, unknown>) {
@@ -159,4 +173,68 @@ describeE2e('reconciler: Linkerd canaries on a real cluster', () => {
     expect(messages.filter(m => m.includes('canary weight'))).toEqual([]);
     events.stop();
   }, 120_000);
+
+  it('4: gates: confirm-rollout waits, confirm-promotion waits, rollback hook aborts, bad traffic-increase URL only halts', async () => {
+    const hook = (type: string, name: string, url: string) => ({ name, type, url, timeout: '1s' });
+    for (const ns of ['s4a', 's4b', 's4c']) prom.exporter.set(ns, 'podinfo', { errorRatio: 0, latencyMs: 40 });
+    await Promise.all([
+      initialized(
+        's4a',
+        linkerdCanary({
+          webhooks: [
+            hook('confirm-rollout', 'gate-rollout', `${hookUrl}/s4a/rollout`),
+            hook('confirm-promotion', 'gate-promotion', `${hookUrl}/s4a/promotion`),
+          ],
+        }),
+      ),
+      initialized('s4b', linkerdCanary({ webhooks: [hook('rollback', 'abort', `${hookUrl}/s4b/rollback`)] })),
+      initialized(
+        's4c',
+        linkerdCanary({ webhooks: [hook('confirm-traffic-increase', 'traffic', 'http://127.0.0.1:1/unreachable')] }),
+      ),
+    ]);
+    const image = 'ghcr.io/stefanprodan/podinfo:6.0.1';
+    await Promise.all(['s4a', 's4b', 's4c'].map(ns => env.setImage(ns, 'podinfo', image)));
+
+    // confirm-rollout: Waiting until the gate opens, then the run starts.
+    await env.waitPhase('s4a', 'podinfo', 'Waiting', 10_000);
+    await new Promise(r => setTimeout(r, 4_000));
+    expect((await env.canary('s4a', 'podinfo')).status?.phase).toBe('Waiting');
+    gates.set('/s4a/rollout', true);
+    await env.waitPhase('s4a', 'podinfo', 'Progressing', 10_000);
+
+    // rollback hook: asks for a rollback once it answers 200.
+    await env.waitFor('s4b weight 20', async () => (await env.canary('s4b', 'podinfo')).status?.canaryWeight >= 20);
+    gates.set('/s4b/rollback', true);
+    await env.waitPhase('s4b', 'podinfo', 'Failed', 15_000);
+    expect(await env.trafficSplitWeights('s4b', 'podinfo')).toEqual({ primary: 100, canary: 0 });
+    expect((await env.canaryEvents('s4b', 'podinfo')).map(e => e.message)).toContain(
+      'Rolling back podinfo.s4b manual webhook invoked',
+    );
+
+    // confirm-promotion: WaitingPromotion after the last step, Promoting once opened.
+    await env.waitPhase('s4a', 'podinfo', 'WaitingPromotion', 40_000);
+    await new Promise(r => setTimeout(r, 4_000));
+    expect((await env.canary('s4a', 'podinfo')).status?.phase).toBe('WaitingPromotion');
+    gates.set('/s4a/promotion', true);
+    await env.waitPhase('s4a', 'podinfo', 'Succeeded', 30_000);
+
+    // An unreachable confirm-traffic-increase hook halts every tick without restarting or failing the analysis.
+    const halted = await env.canary('s4c', 'podinfo');
+    expect(halted.status).toMatchObject({ phase: 'Progressing', failedChecks: 0 });
+    const weight = halted.status?.canaryWeight;
+    expect(weight).toBeLessThanOrEqual(10);
+    const events = await env.canaryEvents('s4c', 'podinfo');
+    const halt = events.find(e => e.message === 'Halt podinfo.s4c advancement waiting for traffic increase approval traffic');
+    expect(halt?.count).toBeGreaterThanOrEqual(3);
+    expect(events.filter(e => e.message.startsWith('New revision detected! Restarting'))).toEqual([]);
+    // Pointing the hook at an open gate lets the same run continue from where it stood.
+    gates.set('/s4c/traffic', true);
+    await env.patchCanary('s4c', 'podinfo', {
+      spec: { analysis: { webhooks: [hook('confirm-traffic-increase', 'traffic', `${hookUrl}/s4c/traffic`)] } },
+    });
+    await env.waitPhase('s4c', 'podinfo', 'Succeeded', 40_000);
+    const advances = (await env.canaryEvents('s4c', 'podinfo')).filter(e => e.message.includes('canary weight'));
+    expect(advances.every(e => e.count === 1)).toBe(true);
+  }, 180_000);
 });
