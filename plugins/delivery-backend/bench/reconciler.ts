@@ -72,7 +72,8 @@ async function main() {
               kind: 'Deployment',
               metadata: { name: n, namespace: NS, labels: { app: n } },
               spec: {
-                replicas: 1,
+                // No pods for idle canaries: the local Deployment controller (20 QPS) is the bottleneck, not us.
+                replicas: 0,
                 selector: { matchLabels: { app: n } },
                 template: { metadata: { labels: { app: n } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } },
               },

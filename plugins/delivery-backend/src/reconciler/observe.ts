@@ -1,4 +1,4 @@
-import type { Canary } from '@delivery/plugin-delivery-common';
+import { effectiveAnalysis, type Canary } from '@delivery/plugin-delivery-common';
 import { KINDS, type ObjectReader, type ResourceKind } from '../kube/types';
 import { analysisStrategy, type Router } from '../routers/router';
 import type { RouterFactory } from '../routers/factory';
@@ -73,6 +73,21 @@ export function observeCanary({ reader, canary, router, provider, resumed }: Obs
     },
     resumed,
   };
+}
+
+/**
+ * The kinds a tick of this canary reads. A watch starts on first read and answers "absent" until its first LIST
+ * completes, so the shell waits for all of them before deciding anything.
+ */
+export function kindsRead(canary: Canary, router: Router | undefined, target: Workload | undefined): ResourceKind[] {
+  const kinds: ResourceKind[] = [KINDS.canary, workloadKind(canary), KINDS.service];
+  const routed = router?.objectRef(canary)?.kind;
+  if (routed) kinds.push(routed);
+  const refs = configRefsOf(target?.spec.template.spec);
+  if (refs.configMaps.size) kinds.push(KINDS.configMap);
+  if (refs.secrets.size) kinds.push(KINDS.secret);
+  if (effectiveAnalysis(canary.spec)?.metrics?.some(m => m.templateRef)) kinds.push(KINDS.metricTemplate);
+  return kinds;
 }
 
 /** A spec the reconciler refuses, with the field and the fix, as the `Valid=False` condition shows it. */

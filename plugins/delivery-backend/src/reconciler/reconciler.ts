@@ -167,7 +167,12 @@ export class ClusterReconciler {
     const [namespace, name] = job.key.split('/');
     const started = this.clock.now();
     const result = await runTick(
-      { ...this.o.tick, reader: this.o.cache, canWrite: () => this.o.lease.isLeader() },
+      {
+        ...this.o.tick,
+        reader: this.o.cache,
+        canWrite: () => this.o.lease.isLeader(),
+        isSynced: kind => this.o.cache.hasSynced(kind),
+      },
       {
         namespace,
         name,

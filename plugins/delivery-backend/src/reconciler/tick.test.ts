@@ -163,6 +163,14 @@ describe('runTick', () => {
     expect(result?.actionError).toMatch(/not the lease holder/);
   });
 
+  it('decides nothing until every watch the tick reads from has listed once', async () => {
+    const { fake, deps, request } = setup();
+    const result = await runTick({ ...deps, isSynced: k => k !== KINDS.trafficSplit }, request());
+    expect(result?.outcome).toBe('cache-not-synced');
+    expect(fake.writes).toEqual([]);
+    expect(fake.events).toEqual([]);
+  });
+
   it('returns undefined for a canary that is gone', async () => {
     const { deps, request } = setup();
     expect(await runTick(deps, request({ name: 'nope' }))).toBeUndefined();

@@ -2,7 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Canary, CanaryRef } from '@delivery/plugin-delivery-common';
 import type { PrometheusClients } from '../analysis/prometheus';
 import type { HistoryRecorder } from '../history/store';
-import { KINDS, type KubeObject, type ObjectReader, type ObjectWriter } from '../kube/types';
+import { KINDS, type KubeObject, type ObjectReader, type ObjectWriter, type ResourceKind } from '../kube/types';
 import { RouterFactory } from '../routers/factory';
 import type { WebhookCaller } from '../webhooks/call';
 import { withInvalidSpec } from './conditions';
@@ -10,8 +10,8 @@ import { decide } from './decide';
 import { analysisIntervalSeconds } from './decide/settings';
 import { createTickEffects } from './effects';
 import { executeActions, RecordingWriter, type WrittenObject } from './execute';
-import { observeCanary, readAs, validateCanary } from './observe';
-import type { ReconcilerSettings, TickOutcome } from './types';
+import { kindsRead, observeCanary, readAs, validateCanary, workloadKind } from './observe';
+import type { ReconcilerSettings, TickOutcome, Workload } from './types';
 
 /**
  * One tick of one canary: observe from the caches → decide (pure) → execute the actions → record the checks.
@@ -33,6 +33,8 @@ export interface TickDeps {
   now: () => Date;
   /** False once the lease is lost: every write checks it. */
   canWrite: () => boolean;
+  /** Whether the watch of a kind has completed its first LIST (ClusterCache.hasSynced); assumed when absent. */
+  isSynced?: (kind: ResourceKind) => boolean;
   /** Share of the interval hooks and queries may use (default 0.8). */
   ioBudget?: number;
 }
@@ -49,7 +51,7 @@ export interface TickRequest {
 }
 
 export interface TickResult {
-  outcome: TickOutcome | 'invalid-spec';
+  outcome: TickOutcome | 'invalid-spec' | 'cache-not-synced';
   intervalMs: number;
   notBefore?: number;
   written: WrittenObject[];
@@ -107,6 +109,15 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
 
   const router = factory.forCanary(canary);
   const provider = factory.providerOf(canary);
+  const target = readAs<Workload>(reader, workloadKind(canary), req.namespace, canary.spec.targetRef.name);
+  const unsynced = kindsRead(canary, router, target).filter(k => {
+    reader.get(k, req.namespace, canary.metadata.name); // starts the watch if nobody has yet
+    return deps.isSynced && !deps.isSynced(k);
+  });
+  if (unsynced.length) {
+    // Deciding on a half-filled cache would see objects as missing: come back shortly instead.
+    return { outcome: 'cache-not-synced', intervalMs: Math.min(1000, intervalMs), written: [] };
+  }
   const observation = observeCanary({ reader, canary, router, provider, resumed: req.resumed });
   const ioDeadline = AbortSignal.timeout(Math.max(200, Math.floor(intervalMs * (deps.ioBudget ?? 0.8))));
   const effectsOptions = {
@@ -141,7 +152,7 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
   });
 
   const ref: CanaryRef = { cluster: deps.cluster, namespace: req.namespace, name: req.name };
-  for (const t of plan.transitions) {
+  for (const t of executed.error ? [] : plan.transitions) {
     logger.info(`canary ${req.namespace}/${req.name}: ${t.from || '(new)'} → ${t.to}: ${t.reason}`);
   }
   if (deps.history) {
