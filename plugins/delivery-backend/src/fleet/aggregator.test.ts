@@ -32,7 +32,7 @@ function canary(name: string, status: Record<string, unknown> = {}) {
 
 function deployment(name: string, image: string, extra: Record<string, string> = {}) {
   return {
-    metadata: { name, namespace: NS, labels: { app: name }, annotations: extra },
+    metadata: { name, namespace: NS, labels: { app: name } as Record<string, string>, annotations: extra },
     spec: { template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } } },
   };
 }
@@ -120,6 +120,20 @@ describe('FleetAggregator', () => {
     expect(changes).toHaveLength(3);
     expect(changes[2].summary).toBeUndefined();
     expect([...f.summaries()]).toEqual([]);
+  });
+
+  it('keeps the target labels used for entity matching current as the target changes', async () => {
+    const t = seeded('dev');
+    const { fleet: f } = startFleet([t]);
+    await until(() => stateOf(f, 'dev') === 'synced', 'synced');
+    const ref = { cluster: 'dev', namespace: NS, name: 'podinfo' };
+    expect(f.targetLabels(ref)?.labelSets[0]).toEqual({ app: 'podinfo' });
+    const relabelled = deployment('podinfo', 'podinfo:6.1');
+    relabelled.metadata.labels = { app: 'podinfo', 'backstage.io/kubernetes-id': 'podinfo' };
+    t.put(KINDS.deployment, relabelled);
+    expect(f.targetLabels(ref)?.labelSets[0]).toEqual({ app: 'podinfo', 'backstage.io/kubernetes-id': 'podinfo' });
+    t.remove(KINDS.canary, NS, 'podinfo');
+    expect(f.targetLabels(ref)).toBeUndefined();
   });
 
   it('shows the newest Warning event as the message, and keeps events per canary', async () => {

@@ -3,6 +3,7 @@ import { Canary, CanaryRef, CanarySummary, ClusterHealth, canaryKey } from '@del
 import { ClusterConfig } from '../config';
 import { ClusterCache, ListWatchTuning, WatchSpec } from '../kube/cache';
 import { KubeHttpClient } from '../kube/clusters';
+import { observedProjectorFor } from '../kube/projectors';
 import { yieldToEventLoop } from '../kube/backoff';
 import { KINDS, KubeObject, ObjectReader } from '../kube/types';
 import { clusterHealth } from './health';
@@ -59,6 +60,8 @@ interface ClusterState {
   source: FleetClusterSource;
   rows: Map<string, CanarySummary>;
   owners: Map<string, string[]>;
+  /** Target labels per canary, kept with the row so entity reads do not look up two caches per row. */
+  labels: Map<string, TargetLabels>;
   /** `<ns>/<targetName>` → canary names targeting it. */
   targets: Map<string, Set<string>>;
   /** `<ns>/<canary>` → events by event name. */
@@ -89,6 +92,7 @@ export class FleetAggregator {
         source,
         rows: new Map(),
         owners: new Map(),
+        labels: new Map(),
         targets: new Map(),
         events: new Map(),
         snapshotRows: o.snapshot ? snapshotRows : undefined,
@@ -180,12 +184,7 @@ export class FleetAggregator {
 
   /** Labels of a canary's target workload (and its pod template), for entity matching. */
   targetLabels(ref: CanaryRef): TargetLabels | undefined {
-    const canary = this.canary(ref);
-    const cache = this.clusters.get(ref.cluster)?.source.cache;
-    if (!canary || !cache) return undefined;
-    const kind = canary.spec?.targetRef?.kind === 'DaemonSet' ? KINDS.daemonSet : KINDS.deployment;
-    const target = cache.informer(kind)?.get(ref.namespace, canary.spec?.targetRef?.name ?? '');
-    return { namespace: ref.namespace, labelSets: [target?.metadata.labels, templateLabelsOf(target)] };
+    return this.clusters.get(ref.cluster)?.labels.get(nsName(ref.namespace, ref.name));
   }
 
   /** Re-derives entity refs and owners of every canary, e.g. after the catalog index refreshed. */
@@ -283,6 +282,7 @@ export class FleetAggregator {
     const key = nsName(ns, name);
     const had = st.rows.delete(key);
     st.owners.delete(key);
+    st.labels.delete(key);
     if (had && !st.snapshotRows) this.emit({ ref: { cluster: st.source.name, namespace: ns, name } });
   }
 
@@ -295,10 +295,8 @@ export class FleetAggregator {
     const workloads = cache.informer(workloadKind);
     const target = workloads?.get(ns, targetName);
     const primary = workloads?.get(ns, `${targetName}-primary`);
-    const match = this.o.entities?.match({
-      namespace: ns,
-      labelSets: [target?.metadata.labels, templateLabelsOf(target)],
-    });
+    const labels: TargetLabels = { namespace: ns, labelSets: [target?.metadata.labels, templateLabelsOf(target)] };
+    const match = this.o.entities?.match(labels);
     const summary = buildSummary({
       cluster: st.source.name,
       canary,
@@ -310,6 +308,7 @@ export class FleetAggregator {
     });
     const key = nsName(ns, name);
     st.owners.set(key, match?.owners ?? []);
+    st.labels.set(key, labels);
     const prev = st.rows.get(key);
     st.rows.set(key, summary);
     if (!st.snapshotRows && (!prev || JSON.stringify(prev) !== JSON.stringify(summary))) {
@@ -343,16 +342,19 @@ export interface CreateFleetOptions extends Omit<FleetOptions, 'clusters'> {
 export function createFleet(options: CreateFleetOptions): { fleet: FleetAggregator; caches: Map<string, ClusterCache> } {
   const caches = new Map<string, ClusterCache>();
   const sources = options.clusters.map(c => {
+    const reconciled = options.reconciledClusters?.includes(c.name) ?? false;
     const cache = new ClusterCache({
       transport: new KubeHttpClient({ cluster: c }),
       logger: options.logger.child({ cluster: c.name }),
       tuning: { now: options.now, ...options.tuning },
+      // The reconciler copies a target's whole pod template into its primary; where it does not run, keep less.
+      projectorFor: reconciled ? undefined : observedProjectorFor,
     });
     caches.set(c.name, cache);
     return {
       name: c.name,
       cache,
-      controller: (options.reconciledClusters?.includes(c.name) ? 'delivery' : 'flagger') as ClusterHealth['controller'],
+      controller: (reconciled ? 'delivery' : 'flagger') as ClusterHealth['controller'],
       dashboardUrl: c.dashboardUrl,
     };
   });

@@ -3,25 +3,33 @@ import { CanarySummary, FleetQuery } from '@delivery/plugin-delivery-common';
 export const MAX_FLEET_LIMIT = 500;
 export const DEFAULT_FLEET_LIMIT = 50;
 
+// Code-unit order, not localeCompare: Kubernetes names are ASCII, and a locale-aware compare made sorting 100k rows
+// the slowest part of a fleet page.
+const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
+function sortKey(s: CanarySummary, sort: NonNullable<FleetQuery['sort']>): string {
+  switch (sort) {
+    case 'cluster':
+      return s.cluster;
+    case 'namespace':
+      return s.namespace;
+    case 'phase':
+      return s.phase;
+    case 'updated':
+      return s.updatedAt;
+    default:
+      return s.name;
+  }
+}
+
 function compare(a: CanarySummary, b: CanarySummary, sort: NonNullable<FleetQuery['sort']>): number {
-  const key = (s: CanarySummary) => {
-    switch (sort) {
-      case 'cluster':
-        return s.cluster;
-      case 'namespace':
-        return s.namespace;
-      case 'phase':
-        return s.phase;
-      case 'updated':
-        return s.updatedAt;
-      default:
-        return s.name;
-    }
-  };
-  const primary = key(a).localeCompare(key(b));
-  if (primary !== 0) return primary;
   // Stable tie-break so paging never shows a row twice.
-  return `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(`${b.cluster}/${b.namespace}/${b.name}`);
+  return (
+    order(sortKey(a, sort), sortKey(b, sort)) ||
+    order(a.cluster, b.cluster) ||
+    order(a.namespace, b.namespace) ||
+    order(a.name, b.name)
+  );
 }
 
 /** Filters, counts phases (before paging, after the other filters), sorts and pages summaries. Pure. */

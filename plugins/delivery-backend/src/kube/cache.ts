@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { KubeTransport } from './clusters';
-import { ListWatch, ListWatchOptions } from './listWatch';
+import { ListWatch, ListWatchOptions, Projector } from './listWatch';
 import { projectorFor } from './projectors';
 import { KubeObject, ObjectReader, ResourceKind } from './types';
 
@@ -22,6 +22,8 @@ export interface ClusterCacheOptions {
   transport: KubeTransport;
   logger: LoggerService;
   tuning?: ListWatchTuning;
+  /** How objects of each kind are shrunk before they are stored; defaults to `projectorFor`. */
+  projectorFor?: (kind: ResourceKind) => Projector;
 }
 
 export function kindKey(kind: ResourceKind): string {
@@ -54,7 +56,7 @@ export class ClusterCache implements ObjectReader {
       kind: spec.kind,
       fieldSelector: spec.fieldSelector,
       labelSelector: spec.labelSelector,
-      projector: projectorFor(spec.kind),
+      projector: (this.opts.projectorFor ?? projectorFor)(spec.kind),
       logger: this.opts.logger,
       ...this.opts.tuning,
     });

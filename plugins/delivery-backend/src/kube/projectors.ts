@@ -40,3 +40,45 @@ export function projectorFor(kind: ResourceKind): Projector {
   if (kind.kind === KINDS.event.kind && kind.group === '') return projectEvent;
   return dropLastApplied;
 }
+
+type WorkloadShape = KubeObject & {
+  spec?: {
+    replicas?: number;
+    template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ name?: string; image?: string }> } };
+  };
+  status?: Record<string, unknown>;
+};
+
+const WORKLOAD_STATUS = ['replicas', 'readyReplicas', 'updatedReplicas', 'availableReplicas', 'observedGeneration', 'numberReady', 'desiredNumberScheduled'];
+
+/**
+ * Workloads of a cluster only observed (upstream Flagger reconciles it): labels, replicas, template labels, container
+ * images and replica counts are all the fleet shows, and a real pod template is most of a Deployment's size.
+ */
+export const projectWorkloadForFleet: Projector = obj => {
+  const w = obj as WorkloadShape;
+  const { name, namespace, uid, resourceVersion, generation, labels, creationTimestamp } = obj.metadata;
+  const status: Record<string, unknown> = {};
+  for (const k of WORKLOAD_STATUS) if (w.status?.[k] !== undefined) status[k] = w.status[k];
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { name, namespace, uid, resourceVersion, generation, labels, creationTimestamp },
+    spec: {
+      replicas: w.spec?.replicas,
+      template: {
+        metadata: { labels: w.spec?.template?.metadata?.labels },
+        spec: { containers: (w.spec?.template?.spec?.containers ?? []).map(c => ({ name: c.name, image: c.image })) },
+      },
+    },
+    status,
+  };
+};
+
+/** Projectors for a cluster the reconciler does not drive: workloads shrink to what the fleet views read. */
+export function observedProjectorFor(kind: ResourceKind): Projector {
+  if (kind.group === 'apps' && (kind.kind === KINDS.deployment.kind || kind.kind === KINDS.daemonSet.kind)) {
+    return projectWorkloadForFleet;
+  }
+  return projectorFor(kind);
+}

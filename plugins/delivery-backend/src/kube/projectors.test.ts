@@ -1,0 +1,65 @@
+import { buildSummary } from '../fleet/summary';
+import { observedProjectorFor, projectorFor } from './projectors';
+import { KINDS, KubeObject } from './types';
+
+const deployment: KubeObject = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: {
+    name: 'podinfo',
+    namespace: 'shop',
+    resourceVersion: '7',
+    labels: { app: 'podinfo', 'backstage.io/kubernetes-id': 'podinfo' },
+    annotations: { 'deployment.kubernetes.io/revision': '3' },
+  },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: 'podinfo' } },
+    template: {
+      metadata: { labels: { app: 'podinfo' }, annotations: { 'prometheus.io/scrape': 'true' } },
+      spec: {
+        containers: [
+          { name: 'app', image: 'podinfo:6.1', env: [{ name: 'A', value: 'b' }], resources: { limits: { cpu: '1' } } },
+        ],
+        volumes: [{ name: 'tmp', emptyDir: {} }],
+      },
+    },
+  },
+  status: { replicas: 3, readyReplicas: 2, conditions: [{ type: 'Available', status: 'True' }] },
+};
+
+describe('observedProjectorFor', () => {
+  it('keeps of a workload what the fleet shows and drops the rest of the pod template', () => {
+    const slim = observedProjectorFor(KINDS.deployment)(deployment);
+    expect(slim).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'podinfo',
+        namespace: 'shop',
+        resourceVersion: '7',
+        labels: { app: 'podinfo', 'backstage.io/kubernetes-id': 'podinfo' },
+        uid: undefined,
+        generation: undefined,
+        creationTimestamp: undefined,
+      },
+      spec: { replicas: 3, template: { metadata: { labels: { app: 'podinfo' } }, spec: { containers: [{ name: 'app', image: 'podinfo:6.1' }] } } },
+      status: { replicas: 3, readyReplicas: 2 },
+    });
+  });
+
+  it('builds the same fleet row from a slim workload as from the full one', () => {
+    const canary = {
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'Canary',
+      metadata: { name: 'podinfo', namespace: 'shop' },
+      spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' } },
+    } as never;
+    const row = (target: KubeObject) => buildSummary({ cluster: 'c', canary, target, primary: target, events: [], now: 0 });
+    expect(row(observedProjectorFor(KINDS.deployment)(deployment))).toEqual(row(deployment));
+  });
+
+  it('leaves other kinds to the default projectors', () => {
+    expect(observedProjectorFor(KINDS.canary)).toBe(projectorFor(KINDS.canary));
+  });
+});
