@@ -18,7 +18,8 @@ export interface Config {
      */
     installGuideUrl?: string;
     /**
-     * Seconds between polls when Signals are not available. Default 15.
+     * Seconds between polls when Signals are not available. Default 15. With Signals, views still re-read their
+     * list every 4 × this interval, to show what no signal announces (a cluster becoming unreachable).
      * @visibility frontend
      */
     pollIntervalSeconds?: number;

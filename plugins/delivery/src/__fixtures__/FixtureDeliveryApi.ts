@@ -17,8 +17,8 @@ import { summaryOf } from './entities';
  */
 export class FixtureDeliveryApi implements DeliveryApi {
   private readonly canaries = new Map<string, CanaryDetails>();
-  private readonly entity: Omit<EntityCanaries, 'items'>;
-  private readonly clusters: ClusterHealth[];
+  private entity: Omit<EntityCanaries, 'items'>;
+  private clusters: ClusterHealth[];
   /** Every action performed, in order, for assertions and the demo's log. */
   readonly performed: Array<{ ref: CanaryRef; request: CanaryActionRequest }> = [];
 
@@ -32,6 +32,13 @@ export class FixtureDeliveryApi implements DeliveryApi {
     const current = this.canaries.get(canaryKey(ref));
     if (!current) throw new Error(`no fixture canary ${canaryKey(ref)}`);
     this.canaries.set(canaryKey(ref), { ...current, ...patch });
+  }
+
+  /** Replaces one cluster's health, as the aggregator would when a cluster goes away or comes back. */
+  setClusterHealth(health: ClusterHealth): void {
+    const replace = (list: ClusterHealth[]) => list.map(c => (c.name === health.name ? health : c));
+    this.clusters = replace(this.clusters);
+    this.entity = { ...this.entity, clusters: replace(this.entity.clusters) };
   }
 
   async getEntityCanaries(_entityRef: string): Promise<EntityCanaries> {

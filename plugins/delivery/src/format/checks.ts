@@ -4,16 +4,16 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0$/, '');
 }
 
-/** "98.2 – 100", "≥ 99", "≤ 500": a metric's accepted range. */
-export function thresholdText(min?: number, max?: number): string {
-  if (min !== undefined && max !== undefined) return `${fmt(min)} – ${fmt(max)}`;
-  if (min !== undefined) return `≥ ${fmt(min)}`;
-  if (max !== undefined) return `≤ ${fmt(max)}`;
+/** "98.2 – 100", "≥ 99%", "≤ 500 ms": a metric's accepted range, in the metric's unit when it has one. */
+export function thresholdText(min?: number, max?: number, unit = ''): string {
+  if (min !== undefined && max !== undefined) return `${fmt(min)}${unit} – ${fmt(max)}${unit}`;
+  if (min !== undefined) return `≥ ${fmt(min)}${unit}`;
+  if (max !== undefined) return `≤ ${fmt(max)}${unit}`;
   return 'no threshold';
 }
 
 /** Why a check failed, in words a developer can act on, with the numbers when there are any. */
-export function checkFailureReason(check: AnalysisCheck): string {
+export function checkFailureReason(check: AnalysisCheck, unit = ''): string {
   switch (check.errorClass) {
     case 'no-values':
       return 'no values: the query returned nothing (no traffic to the canary?)';
@@ -32,10 +32,10 @@ export function checkFailureReason(check: AnalysisCheck): string {
   }
   if (check.value !== undefined) {
     if (check.thresholdMin !== undefined && check.value < check.thresholdMin) {
-      return `${fmt(check.value)} is below the minimum ${fmt(check.thresholdMin)}`;
+      return `${fmt(check.value)}${unit} is below the minimum ${fmt(check.thresholdMin)}${unit}`;
     }
     if (check.thresholdMax !== undefined && check.value > check.thresholdMax) {
-      return `${fmt(check.value)} is above the maximum ${fmt(check.thresholdMax)}`;
+      return `${fmt(check.value)}${unit} is above the maximum ${fmt(check.thresholdMax)}${unit}`;
     }
   }
   return check.message ?? 'failed';

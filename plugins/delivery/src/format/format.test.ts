@@ -109,7 +109,7 @@ describe('strategy and phase', () => {
   });
 
   it('describes progress in weights or iterations, and nothing when idle', () => {
-    expect(progressText(progressingCanary)).toBe('30% of 50%');
+    expect(progressText(progressingCanary)).toBe('30% (max 50%)');
     expect(progressText(abTestingCanary)).toBe('iteration 4 of 10');
     expect(progressText(succeededCanary)).toBeUndefined();
   });

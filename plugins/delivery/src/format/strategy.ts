@@ -25,11 +25,31 @@ export function usesIterations(strategy: DeliveryStrategy): boolean {
   return strategy === 'ab-testing' || strategy === 'blue-green' || strategy === 'blue-green-mirroring';
 }
 
-/** "30% of 50%", "iteration 4 of 10", or undefined when the canary is idle. */
+/**
+ * "30% (max 50%)", "iteration 4 of 10", or undefined when no run is active. The maximum is named as such: "30% of
+ * 50%" read as a share of a share.
+ */
 export function progressText(c: CanarySummary): string | undefined {
   if (!['Progressing', 'WaitingPromotion', 'Promoting', 'Waiting'].includes(c.phase)) return undefined;
   if (usesIterations(c.strategy)) {
     return c.totalIterations ? `iteration ${c.iterations} of ${c.totalIterations}` : `iteration ${c.iterations}`;
   }
-  return c.maxWeight ? `${c.canaryWeight}% of ${c.maxWeight}%` : `${c.canaryWeight}%`;
+  return c.maxWeight ? `${c.canaryWeight}% (max ${c.maxWeight}%)` : `${c.canaryWeight}%`;
+}
+
+/** Where traffic is when no run is active, said for the phase rather than a bare "idle" next to a Failed chip. */
+export function restingText(c: Pick<CanarySummary, 'phase'>): string {
+  switch (c.phase) {
+    case 'Succeeded':
+      return 'promoted: all traffic on the primary';
+    case 'Failed':
+      return 'rolled back: all traffic on the primary';
+    case 'Initializing':
+      return 'creating the primary';
+    case 'Promoting':
+    case 'Finalising':
+      return 'promoting the canary';
+    default:
+      return 'no rollout in progress';
+  }
 }

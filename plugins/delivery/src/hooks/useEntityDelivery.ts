@@ -143,6 +143,14 @@ export function useEntityDelivery(entityRef: string): EntityDeliveryState {
     reloadList();
   }, [entityRef, reloadList]);
 
+  const resync = () => {
+    reloadList();
+    current.current.expanded.forEach(key => {
+      const ref = parseCanaryKey(key);
+      if (ref) refreshCanary(ref);
+    });
+  };
+
   const live = useLiveRefresh({
     onCanaryChanged: ref => {
       const shown = current.current.list;
@@ -155,13 +163,10 @@ export function useEntityDelivery(entityRef: string): EntityDeliveryState {
         reloadList();
       }
     },
-    onPoll: () => {
-      reloadList();
-      current.current.expanded.forEach(key => {
-        const ref = parseCanaryKey(key);
-        if (ref) refreshCanary(ref);
-      });
-    },
+    // The list carries cluster health, which no signal announces, and a signal sent while the socket was
+    // reconnecting is lost: both the poll and the slower resync re-read the list and the open panels.
+    onResync: resync,
+    onPoll: resync,
   });
 
   return {

@@ -53,6 +53,6 @@ export function useFleet(query: FleetQuery): FleetState {
     reload();
   }, [query, reload]);
 
-  const live = useLiveRefresh({ onCanaryChanged: reload, onPoll: reload });
+  const live = useLiveRefresh({ onCanaryChanged: reload, onPoll: reload, onResync: reload });
   return { ...state, loading: !state.value && !state.error, live };
 }

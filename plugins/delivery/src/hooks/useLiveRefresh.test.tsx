@@ -32,7 +32,7 @@ describe('useLiveRefresh', () => {
     const { result } = renderHook(() => useLiveRefresh({ onPoll, onCanaryChanged: jest.fn() }), {
       wrapper: wrapper({ delivery: { pollIntervalSeconds: 5 } }),
     });
-    expect(result.current).toEqual({ mode: 'polling', pollIntervalSeconds: 5 });
+    expect(result.current).toEqual({ mode: 'polling', pollIntervalSeconds: 5, resyncIntervalSeconds: 20 });
     act(() => jest.advanceTimersByTime(4_999));
     expect(onPoll).not.toHaveBeenCalled();
     act(() => jest.advanceTimersByTime(1));
@@ -54,16 +54,23 @@ describe('useLiveRefresh', () => {
     jest.useFakeTimers();
     const signals = new ManualSignalApi();
     const onPoll = jest.fn();
+    const onResync = jest.fn();
     const onCanaryChanged = jest.fn();
-    const { result, unmount } = renderHook(() => useLiveRefresh({ onPoll, onCanaryChanged }), {
+    const { result, unmount } = renderHook(() => useLiveRefresh({ onPoll, onResync, onCanaryChanged }), {
       wrapper: wrapper({}, signals),
     });
     expect(result.current.mode).toBe('signals');
-    act(() => jest.advanceTimersByTime(60_000));
+    act(() => jest.advanceTimersByTime(59_999));
+    expect(onResync).not.toHaveBeenCalled();
+    // What no signal announces (cluster health) is resynced at four poll intervals.
+    act(() => jest.advanceTimersByTime(1));
+    expect(onResync).toHaveBeenCalledTimes(1);
     expect(onPoll).not.toHaveBeenCalled();
     act(() => signals.publish('delivery:canary', { cluster: 'a', namespace: 'b', name: 'c' }));
     expect(onCanaryChanged).toHaveBeenCalledWith({ cluster: 'a', namespace: 'b', name: 'c' });
     unmount();
     expect(signals.subscriberCount('delivery:canary')).toBe(0);
+    act(() => jest.advanceTimersByTime(60_000));
+    expect(onResync).toHaveBeenCalledTimes(1);
   });
 });

@@ -4,6 +4,11 @@ import { CanaryRef, DELIVERY_CANARY_SIGNAL_CHANNEL } from '@delivery/plugin-deli
 import { useEffect, useRef } from 'react';
 
 export const DEFAULT_POLL_INTERVAL_SECONDS = 15;
+/**
+ * With Signals, how many poll intervals pass between resyncs. Signals announce canaries only: a cluster that becomes
+ * unreachable, or a message lost while the socket reconnected, is seen at the next resync (default every 60 s).
+ */
+export const RESYNC_POLL_INTERVALS = 4;
 
 /** The JSON object type signals carry (named here to avoid a dependency on @backstage/types for one alias). */
 type SignalMessage = NonNullable<ReturnType<typeof useSignal>['lastSignal']>;
@@ -23,15 +28,19 @@ export interface LiveRefreshHandlers {
   onCanaryChanged(ref: CanaryRef): void;
   /** Polling fallback tick, only while Signals are not installed. */
   onPoll(): void;
+  /** Slow tick while Signals are installed, for what no signal announces (cluster health); defaults to none. */
+  onResync?(): void;
 }
 
 export interface LiveRefreshState {
   mode: 'signals' | 'polling';
   pollIntervalSeconds: number;
+  /** Seconds between resyncs while Signals are used. */
+  resyncIntervalSeconds: number;
 }
 
 /**
- * Keeps a view current: Signals when the app has the signals plugin, else polling every
+ * Keeps a view current: Signals when the app has the signals plugin (plus a slow resync), else polling every
  * `delivery.pollIntervalSeconds` (default 15). Handlers may change on every render without resubscribing.
  */
 export function useLiveRefresh(handlers: LiveRefreshHandlers): LiveRefreshState {
@@ -50,11 +59,13 @@ export function useLiveRefresh(handlers: LiveRefreshHandlers): LiveRefreshState 
     if (ref) latest.current.onCanaryChanged(ref);
   }, [lastSignal]);
 
+  const resyncIntervalSeconds = pollIntervalSeconds * RESYNC_POLL_INTERVALS;
   useEffect(() => {
-    if (isSignalsAvailable) return undefined;
-    const timer = setInterval(() => latest.current.onPoll(), pollIntervalSeconds * 1000);
+    const timer = isSignalsAvailable
+      ? setInterval(() => latest.current.onResync?.(), resyncIntervalSeconds * 1000)
+      : setInterval(() => latest.current.onPoll(), pollIntervalSeconds * 1000);
     return () => clearInterval(timer);
-  }, [isSignalsAvailable, pollIntervalSeconds]);
+  }, [isSignalsAvailable, pollIntervalSeconds, resyncIntervalSeconds]);
 
-  return { mode: isSignalsAvailable ? 'signals' : 'polling', pollIntervalSeconds };
+  return { mode: isSignalsAvailable ? 'signals' : 'polling', pollIntervalSeconds, resyncIntervalSeconds };
 }

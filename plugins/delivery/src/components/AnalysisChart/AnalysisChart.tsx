@@ -10,7 +10,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { thresholdText } from '../../format';
+import { metricUnit, thresholdText } from '../../format';
 
 interface Point {
   time: string;
@@ -40,10 +40,11 @@ export function AnalysisChart(props: { metric: MetricSpecView; checks: AnalysisC
     .filter(c => c.value !== undefined)
     .map(c => ({ time: clock(c.time), value: c.value as number, passed: c.passed }));
   const { thresholdMin, thresholdMax } = props.metric;
+  const unit = metricUnit(props.metric);
   const last = points[points.length - 1];
   const label =
     `${props.metric.name} over the current run: ${points.length} values` +
-    `${last ? `, last ${last.value}` : ''}, threshold ${thresholdText(thresholdMin, thresholdMax)}`;
+    `${last ? `, last ${last.value}` : ''}, threshold ${thresholdText(thresholdMin, thresholdMax, unit)}`;
   const ok = theme.palette.status.ok;
   const bad = theme.palette.status.error;
   return (
@@ -55,10 +56,10 @@ export function AnalysisChart(props: { metric: MetricSpecView; checks: AnalysisC
           <YAxis domain={['auto', 'auto']} tick={{ fontSize: 11 }} width={48} />
           <Tooltip />
           {thresholdMin !== undefined && (
-            <ReferenceLine y={thresholdMin} stroke={bad} strokeDasharray="4 4" ifOverflow="extendDomain" label={`min ${thresholdMin}`} />
+            <ReferenceLine y={thresholdMin} stroke={bad} strokeDasharray="4 4" ifOverflow="extendDomain" label={`min ${thresholdMin}${unit}`} />
           )}
           {thresholdMax !== undefined && (
-            <ReferenceLine y={thresholdMax} stroke={bad} strokeDasharray="4 4" ifOverflow="extendDomain" label={`max ${thresholdMax}`} />
+            <ReferenceLine y={thresholdMax} stroke={bad} strokeDasharray="4 4" ifOverflow="extendDomain" label={`max ${thresholdMax}${unit}`} />
           )}
           <Line
             type="monotone"

@@ -8,27 +8,62 @@ import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import ErrorIcon from '@material-ui/icons/Error';
-import { checkFailureReason, checksOfRun, currentRun, formatAbsolute, thresholdText } from '../../format';
+import {
+  ControllerReport,
+  checkFailureReason,
+  checksOfRun,
+  currentRun,
+  formatAbsolute,
+  latestHaltReport,
+  metricUnit,
+  thresholdText,
+} from '../../format';
+import { RelativeTime } from '../RelativeTime';
 import { AnalysisChart } from '../AnalysisChart';
 
 const useStyles = makeStyles(theme => ({
   failed: { color: theme.palette.status.error },
+  report: { display: 'flex', alignItems: 'flex-start', gridGap: theme.spacing(0.5) },
   metric: { border: `1px solid ${theme.palette.divider}`, borderRadius: theme.shape.borderRadius, padding: theme.spacing(1) },
 }));
 
-function MetricBlock(props: { metric: MetricSpecView; checks: AnalysisCheck[] }) {
+function NoValues(props: { report?: ControllerReport; active: boolean }) {
+  const classes = useStyles();
+  const { report } = props;
+  if (!report) {
+    return (
+      <Typography variant="body2">
+        {props.active ? 'No values recorded in this run yet.' : 'No values were recorded for this run.'}
+      </Typography>
+    );
+  }
+  return (
+    <Typography variant="body2" component="div" className={classes.report}>
+      <ErrorIcon fontSize="small" className={classes.failed} aria-hidden />
+      <span>
+        Controller halted the rollout: <strong>{report.text}</strong>
+        {report.count && report.count > 1 ? ` (×${report.count})` : ''}, <RelativeTime time={report.time} />
+      </span>
+    </Typography>
+  );
+}
+
+function MetricBlock(props: { metric: MetricSpecView; checks: AnalysisCheck[]; report?: ControllerReport; active: boolean }) {
   const classes = useStyles();
   const { metric, checks } = props;
   const failed = checks.filter(c => !c.passed).length;
+  const unit = metricUnit(metric);
   return (
     <section className={classes.metric} aria-label={`metric ${metric.name}`}>
       <Typography variant="subtitle2">{metric.name}</Typography>
       <Typography variant="body2" color="textSecondary">
-        threshold {thresholdText(metric.thresholdMin, metric.thresholdMax)} · every {metric.interval} · {metric.source}
+        threshold {thresholdText(metric.thresholdMin, metric.thresholdMax, unit)} · every {metric.interval} ·{' '}
+        {metric.source}
         {failed > 0 && <span className={classes.failed}> · {failed} failed</span>}
       </Typography>
       {checks.length === 0 ? (
-        <Typography variant="body2">No values recorded in this run yet.</Typography>
+        // Without recorded values (upstream Flagger records none) its Halt events still give the numbers.
+        <NoValues report={props.report} active={props.active} />
       ) : (
         <AnalysisChart metric={metric} checks={checks} />
       )}
@@ -43,14 +78,22 @@ export function AnalysisPanel(props: { canary: CanaryDetails }) {
   if (canary.analysisSkipped) {
     return <Typography variant="body2">Analysis is skipped: new versions are promoted without checks.</Typography>;
   }
-  const checks = checksOfRun(canary.checks, currentRun(canary.runs));
+  const run = currentRun(canary.runs);
+  const checks = checksOfRun(canary.checks, run);
   const failures = checks.filter(c => !c.passed).reverse();
+  const active = ['Progressing', 'Waiting', 'WaitingPromotion', 'Promoting', 'Finalising'].includes(canary.phase);
+  const units = new Map(canary.metrics.map(m => [m.name, metricUnit(m)]));
   return (
     <Box>
       <Grid container spacing={2}>
         {canary.metrics.map(metric => (
           <Grid item xs={12} md={6} key={metric.name}>
-            <MetricBlock metric={metric} checks={checks.filter(c => c.kind === 'metric' && c.name === metric.name)} />
+            <MetricBlock
+              metric={metric}
+              checks={checks.filter(c => c.kind === 'metric' && c.name === metric.name)}
+              report={latestHaltReport(metric, canary.events, run?.startedAt)}
+              active={active}
+            />
           </Grid>
         ))}
       </Grid>
@@ -65,7 +108,7 @@ export function AnalysisPanel(props: { canary: CanaryDetails }) {
                   <ErrorIcon className={classes.failed} aria-hidden />
                 </ListItemIcon>
                 <ListItemText
-                  primary={`${c.name}: ${checkFailureReason(c)}`}
+                  primary={`${c.name}: ${checkFailureReason(c, units.get(c.name))}`}
                   secondary={`${c.kind} check at ${formatAbsolute(c.time)}`}
                 />
               </ListItem>

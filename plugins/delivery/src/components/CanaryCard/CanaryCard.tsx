@@ -12,9 +12,10 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import { ReactNode, memo } from 'react';
-import { progressText, usesIterations } from '../../format';
+import { progressText, restingText, usesIterations } from '../../format';
 import { DetailsState } from '../../hooks/useEntityDelivery';
 import { CanaryDetailsPanel } from '../CanaryDetailsPanel';
+import { ImageName } from '../ImageName';
 import { PhaseChip } from '../PhaseChip';
 import { RelativeTime } from '../RelativeTime';
 import { StrategyBadge } from '../StrategyBadge';
@@ -22,7 +23,6 @@ import { WeightBar } from '../WeightBar';
 
 const useStyles = makeStyles(theme => ({
   label: { color: theme.palette.text.secondary, display: 'block' },
-  image: { fontFamily: 'monospace', wordBreak: 'break-all' },
   changed: { fontWeight: theme.typography.fontWeightBold as number },
 }));
 
@@ -42,21 +42,21 @@ function Field(props: { label: string; children: ReactNode; xs?: 12 | 6 | 4 | 3 
 
 function ProgressBar({ canary }: { canary: CanarySummary }) {
   if (canary.analysisSkipped) return <>promoted without analysis</>;
-  const text = progressText(canary);
+  const text = progressText(canary) ?? restingText(canary);
   if (usesIterations(canary.strategy)) {
     const total = canary.totalIterations ?? 0;
     const value = total > 0 ? Math.min(100, (canary.iterations / total) * 100) : 0;
     return (
       <>
-        <LinearProgress variant="determinate" value={value} aria-label="iterations" aria-valuetext={text ?? 'idle'} />
-        {text ?? 'idle'}
+        <LinearProgress variant="determinate" value={value} aria-label="iterations" aria-valuetext={text} />
+        {text}
       </>
     );
   }
   return (
     <>
       <WeightBar label="canary weight" canaryWeight={canary.canaryWeight} />
-      {text ?? 'idle'}
+      {text}
     </>
   );
 }
@@ -101,12 +101,10 @@ export const CanaryCard = memo(function CanaryCardView(props: CanaryCardProps) {
             <RelativeTime time={canary.lastTransitionTime} />
           </Field>
           <Field label="Promoted (primary) image">
-            <span className={classes.image}>{canary.primaryImages.join(', ') || '—'}</span>
+            <ImageName images={canary.primaryImages} />
           </Field>
           <Field label="Canary image">
-            <span className={`${classes.image} ${differs ? classes.changed : ''}`}>
-              {canary.canaryImages.join(', ') || '—'}
-            </span>
+            <ImageName images={canary.canaryImages} className={differs ? classes.changed : undefined} />
             {differs ? '' : ' (same as primary)'}
           </Field>
           <Field label="Progress" xs={6}>

@@ -81,16 +81,17 @@ export function CanaryDetailsPanel(props: CanaryDetailsPanelProps) {
       <Section title="Webhooks and gates">
         <WebhooksList webhooks={canary.webhooks} />
       </Section>
+      <Section title="Events">
+        <EventsTimeline events={canary.events} runs={canary.runs} />
+      </Section>
+      {/* Two tables side by side only where each still gets room for its columns. */}
       <Grid container spacing={2}>
         <Grid item xs={12} lg={7}>
-          <Section title="Events">
-            <EventsTimeline events={canary.events} runs={canary.runs} />
-          </Section>
-        </Grid>
-        <Grid item xs={12} lg={5}>
           <Section title="Past runs">
             <RunsTable runs={canary.runs} />
           </Section>
+        </Grid>
+        <Grid item xs={12} lg={5}>
           <Section title="Generated objects">
             <GeneratedObjects objects={canary.generatedObjects} yaml={canary.yaml} name={canary.name} />
           </Section>

@@ -6,11 +6,20 @@ import { useState } from 'react';
 import { RelativeTime } from '../RelativeTime';
 
 const PROBLEMS: Partial<Record<ClusterState, { severity: 'warning' | 'error' | 'info'; text: string }>> = {
-  unreachable: { severity: 'error', text: 'is unreachable; canaries there are not shown' },
-  unauthorized: { severity: 'error', text: 'rejected the Delivery backend’s credentials; canaries there are not shown' },
+  // The backend keeps serving what it last received from a cluster, so the text says so rather than "not shown".
+  unreachable: { severity: 'error', text: 'is unreachable; showing what it last reported' },
+  unauthorized: {
+    severity: 'error',
+    text: 'rejected the Delivery backend’s credentials; its canaries may be missing or outdated',
+  },
   stale: { severity: 'warning', text: 'is out of sync; what is shown may be outdated' },
   'not-installed': { severity: 'info', text: 'does not serve the Canary CRD' },
 };
+
+/** Messages come from errors and often lack a full stop; the "Last synced" sentence follows. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
 
 /**
  * One banner per cluster that is not healthy. Banners are keyed by cluster and derived from the health state, so
@@ -39,7 +48,7 @@ export function ClusterBanners(props: { clusters: ClusterHealth[]; hideNotInstal
             onClose={() => setDismissed(prev => new Set(prev).add(`${c.name}:${c.state}`))}
           >
             Cluster <strong>{c.name}</strong> {problem.text}
-            {c.message ? `: ${c.message}` : '.'}
+            {c.message ? `: ${sentence(c.message)}` : '.'}
             {c.lastSyncTime && (
               <>
                 {' '}

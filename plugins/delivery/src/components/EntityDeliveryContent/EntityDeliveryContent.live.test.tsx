@@ -104,8 +104,9 @@ describe('EntityDeliveryContent live refresh', () => {
     expect(screen.getByText('Updates live.')).toBeInTheDocument();
     expect(signals.subscriberCount(DELIVERY_CANARY_SIGNAL_CHANNEL)).toBe(1);
 
+    // No polling while signals flow (the list's own resync is a minute away).
     await act(async () => {
-      jest.advanceTimersByTime(120_000);
+      jest.advanceTimersByTime(59_000);
     });
     expect(list).toHaveBeenCalledTimes(1);
     expect(details).toHaveBeenCalledTimes(1);
@@ -127,6 +128,64 @@ describe('EntityDeliveryContent live refresh', () => {
     act(() => signals.publish(DELIVERY_CANARY_SIGNAL_CHANNEL, { cluster: 'dev-eu', name: 42 }));
     expect(details).toHaveBeenCalledTimes(2);
     expect(list).toHaveBeenCalledTimes(2);
+  });
+
+  it('heals a signal lost while the socket reconnected at the next resync, open panel included', async () => {
+    jest.useFakeTimers();
+    const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+    const api = fixtureApi();
+    const signals = new ManualSignalApi();
+    const details = jest.spyOn(api, 'getCanary');
+    await renderDelivery(<EntityDeliveryContent />, { api, entity: podinfoEntity, signals });
+    const card = await openCard(user, progressingKey);
+    const panel = within(card).getByRole('region', { name: 'Traffic' });
+    expect(details).toHaveBeenCalledTimes(1);
+
+    advanceTo40(api); // and no signal arrives
+    await act(async () => {
+      jest.advanceTimersByTime(60_000);
+    });
+    await waitFor(() =>
+      expect(within(card).getByRole('meter', { name: 'router weights' })).toHaveAttribute('aria-valuenow', '40'),
+    );
+    expect(details).toHaveBeenCalledTimes(2);
+    expect(within(card).getByRole('region', { name: 'Traffic' })).toBe(panel);
+  });
+
+  it('shows a cluster going unreachable while Signals are up, once, at the next resync', async () => {
+    jest.useFakeTimers();
+    const api = fixtureApi();
+    const signals = new ManualSignalApi();
+    await renderDelivery(<EntityDeliveryContent />, { api, entity: podinfoEntity, signals });
+    await screen.findAllByRole('article');
+    const region = screen.getByRole('region', { name: 'cluster problems' });
+    expect(region.querySelector('[data-cluster="dev-eu"]')).toBeNull();
+
+    // No canary changed, so no signal comes: only the resync can show it.
+    api.setClusterHealth({
+      name: 'dev-eu',
+      state: 'unreachable',
+      controller: 'delivery',
+      canaryCount: 2,
+      message: 'connect ECONNREFUSED 10.0.1.1:6443',
+      lastSyncTime: '2025-06-02T09:00:05Z',
+    });
+    await act(async () => {
+      jest.advanceTimersByTime(60_000);
+    });
+    const banners = () => region.querySelectorAll('[data-cluster="dev-eu"]');
+    await waitFor(() => expect(banners()).toHaveLength(1));
+    expect(banners()[0]).toHaveTextContent(
+      'Cluster dev-eu is unreachable; showing what it last reported: connect ECONNREFUSED 10.0.1.1:6443.',
+    );
+    // Later resyncs with the same state leave the one banner alone; its canaries stay on screen.
+    const first = banners()[0];
+    await act(async () => {
+      jest.advanceTimersByTime(120_000);
+    });
+    expect(banners()).toHaveLength(1);
+    expect(banners()[0]).toBe(first);
+    expect(screen.getAllByRole('article')).toHaveLength(4);
   });
 
   it('shows one banner per unhealthy cluster that neither repeats nor comes back after dismissal', async () => {

@@ -49,7 +49,7 @@ describe('EntityDeliveryContent', () => {
     expect(within(card).getByText('New revision detected, progressing canary analysis.')).toBeInTheDocument();
     expect(within(card).getByText('Canary')).toBeInTheDocument();
     expect(within(card).getByRole('meter', { name: 'canary weight' })).toHaveAttribute('aria-valuenow', '30');
-    expect(within(card).getByText('30% of 50%')).toBeInTheDocument();
+    expect(within(card).getByText('30% (max 50%)')).toBeInTheDocument();
     expect(card.querySelector('time')).toHaveAttribute('dateTime', '2025-06-02T09:00:00Z');
   });
 
@@ -68,9 +68,9 @@ describe('EntityDeliveryContent', () => {
     expect(canaryRow).toHaveTextContent('301 ms');
 
     const analysis = within(card).getByRole('region', { name: 'Analysis' });
-    expect(within(analysis).getByRole('img', { name: /request-success-rate over the current run: 3 values, last 98.2, threshold ≥ 99/ })).toBeInTheDocument();
-    expect(within(analysis).getByText('threshold ≥ 99 · every 1m · builtin')).toBeInTheDocument();
-    expect(within(analysis).getByText('request-success-rate: 98.2 is below the minimum 99')).toBeInTheDocument();
+    expect(within(analysis).getByRole('img', { name: /request-success-rate over the current run: 3 values, last 98.2, threshold ≥ 99%/ })).toBeInTheDocument();
+    expect(within(analysis).getByText('threshold ≥ 99% · every 1m · builtin')).toBeInTheDocument();
+    expect(within(analysis).getByText('request-success-rate: 98.2% is below the minimum 99%')).toBeInTheDocument();
 
     expect(within(card).getByRole('link', { name: /open in grafana/i })).toHaveAttribute(
       'href',
@@ -116,7 +116,7 @@ describe('EntityDeliveryContent', () => {
       'Failed checks: 5 / 5 (threshold reached)',
     );
     const failures = within(card).getByRole('list', { name: 'failed checks' });
-    expect(failures).toHaveTextContent('request-success-rate: 90.2 is below the minimum 99');
+    expect(failures).toHaveTextContent('request-success-rate: 90.2% is below the minimum 99%');
     expect(failures).toHaveTextContent('request-duration: no values');
     expect(failures).toHaveTextContent('metrics provider unreachable: Get "http://prometheus.monitoring:9090');
     expect(failures).toHaveTextContent('load-test: webhook failed: POST http://flagger-loadtester.test/ giving up after 3 attempt(s)');

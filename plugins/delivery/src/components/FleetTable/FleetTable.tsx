@@ -15,6 +15,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import WarningIcon from '@material-ui/icons/Warning';
 import { progressText } from '../../format';
 import { PAGE_SIZES } from '../DeliveryPage/fleetQuery';
+import { ImageName } from '../ImageName';
 import { PhaseChip } from '../PhaseChip';
 import { RelativeTime } from '../RelativeTime';
 import { StrategyBadge } from '../StrategyBadge';
@@ -22,7 +23,9 @@ import { StrategyBadge } from '../StrategyBadge';
 type SortField = NonNullable<FleetQuery['sort']>;
 
 const useStyles = makeStyles(theme => ({
-  image: { fontFamily: 'monospace', fontSize: theme.typography.caption.fontSize, wordBreak: 'break-all' },
+  image: { fontSize: theme.typography.caption.fontSize },
+  // Short values and headers stay on one line; the message and image columns take the wrapping.
+  nowrap: { whiteSpace: 'nowrap' },
   message: { maxWidth: 320 },
   attention: { color: theme.palette.status.warning, verticalAlign: 'middle', marginLeft: theme.spacing(0.5) },
 }));
@@ -76,7 +79,7 @@ export function FleetTable(props: FleetTableProps) {
         <TableHead>
           <TableRow>
             {COLUMNS.map(col => (
-              <TableCell key={col.title} sortDirection={query.sort === col.sort ? query.order ?? 'asc' : false}>
+              <TableCell key={col.title} className={classes.nowrap} sortDirection={query.sort === col.sort ? query.order ?? 'asc' : false}>
                 {col.sort ? (
                   <TableSortLabel
                     active={query.sort === col.sort}
@@ -111,19 +114,24 @@ export function FleetTable(props: FleetTableProps) {
               <TableCell>
                 <NameCell canary={c} />
               </TableCell>
-              <TableCell>
+              <TableCell className={classes.nowrap}>
                 <StrategyBadge canary={c} />
               </TableCell>
               <TableCell>
                 <PhaseChip phase={c.phase} />
                 {progressText(c) && <Typography variant="caption" display="block">{progressText(c)}</Typography>}
               </TableCell>
-              <TableCell>{c.cluster}</TableCell>
-              <TableCell>{c.namespace}</TableCell>
-              <TableCell>{`${c.targetKind}/${c.targetName}`}</TableCell>
-              <TableCell className={classes.image}>{c.primaryImages.join(', ') || '—'}</TableCell>
-              <TableCell className={classes.message}>{c.message ?? ''}</TableCell>
+              <TableCell className={classes.nowrap}>{c.cluster}</TableCell>
+              <TableCell className={classes.nowrap}>{c.namespace}</TableCell>
               <TableCell>
+                {c.targetKind}/<wbr />
+                {c.targetName}
+              </TableCell>
+              <TableCell>
+                <ImageName images={c.primaryImages} className={classes.image} />
+              </TableCell>
+              <TableCell className={classes.message}>{c.message ?? ''}</TableCell>
+              <TableCell className={classes.nowrap}>
                 <RelativeTime time={c.updatedAt} />
               </TableCell>
             </TableRow>

@@ -14,6 +14,7 @@ import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import { useState } from 'react';
 
 const useStyles = makeStyles(theme => ({
+  nowrap: { whiteSpace: 'nowrap' },
   yaml: {
     fontFamily: 'monospace',
     fontSize: theme.typography.caption.fontSize,
@@ -50,9 +51,9 @@ export function GeneratedObjects(props: { objects: GeneratedObject[]; yaml: stri
           <TableBody>
             {props.objects.map(o => (
               <TableRow key={`${o.kind}/${o.namespace}/${o.name}`}>
-                <TableCell>{o.kind}</TableCell>
+                <TableCell className={classes.nowrap}>{o.kind}</TableCell>
                 <TableCell>{o.name}</TableCell>
-                <TableCell>
+                <TableCell className={classes.nowrap}>
                   <ObjectStatus object={o} />
                 </TableCell>
               </TableRow>

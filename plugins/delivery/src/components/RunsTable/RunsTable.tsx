@@ -6,6 +6,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
 import { ReactNode } from 'react';
 import { formatDuration } from '../../format';
 import { RelativeTime } from '../RelativeTime';
@@ -24,8 +25,14 @@ function versionOf(run: RolloutRun): string {
   return tags.join(', ') || run.revision || '—';
 }
 
+const useStyles = makeStyles({
+  // Headers and short values never break inside a word, however narrow the column gets.
+  nowrap: { whiteSpace: 'nowrap' },
+});
+
 /** Past runs: how each ended, which version, how long it took and who stepped in. */
 export function RunsTable(props: { runs: RolloutRun[]; now?: number }) {
+  const classes = useStyles();
   if (props.runs.length === 0) {
     return <Typography variant="body2">No runs recorded yet.</Typography>;
   }
@@ -34,22 +41,22 @@ export function RunsTable(props: { runs: RolloutRun[]; now?: number }) {
     <Table size="small" aria-label="past runs">
       <TableHead>
         <TableRow>
-          <TableCell>Outcome</TableCell>
-          <TableCell>Version</TableCell>
-          <TableCell>Started</TableCell>
-          <TableCell>Duration</TableCell>
-          <TableCell>People</TableCell>
+          <TableCell className={classes.nowrap}>Outcome</TableCell>
+          <TableCell className={classes.nowrap}>Version</TableCell>
+          <TableCell className={classes.nowrap}>Started</TableCell>
+          <TableCell className={classes.nowrap}>Duration</TableCell>
+          <TableCell className={classes.nowrap}>People</TableCell>
         </TableRow>
       </TableHead>
       <TableBody>
         {props.runs.map(run => (
           <TableRow key={run.id}>
-            <TableCell>
+            <TableCell className={classes.nowrap}>
               {OUTCOME[run.outcome](run.outcome)}
               {run.reason && <Typography variant="caption" display="block">{run.reason}</Typography>}
             </TableCell>
             <TableCell>{versionOf(run)}</TableCell>
-            <TableCell>
+            <TableCell className={classes.nowrap}>
               <RelativeTime time={run.startedAt} now={now} />
             </TableCell>
             <TableCell>

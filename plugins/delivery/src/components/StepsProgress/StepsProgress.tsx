@@ -19,6 +19,22 @@ export function failedChecksOf(canary: CanaryDetails): number {
   return new Set(failing.map(c => Date.parse(c.time))).size;
 }
 
+/**
+ * The step to mark. Flagger sets the weight back to 0 when a run fails, so the controller no longer says where it
+ * stopped; the recorded run does (the highest weight or iteration it reached).
+ */
+export function markedStep(canary: CanaryDetails): number {
+  if (canary.currentStep >= 0 || canary.phase !== 'Failed') return canary.currentStep;
+  const run = currentRun(canary.runs);
+  if (!run) return -1;
+  let marked = -1;
+  canary.plannedSteps.forEach((s, i) => {
+    if (s.kind === 'weight' && s.weight !== undefined && s.weight <= run.maxWeightReached) marked = i;
+    if (s.kind === 'iteration' && s.iteration !== undefined && s.iteration <= run.maxIterationReached) marked = i;
+  });
+  return marked >= 0 ? marked : canary.plannedSteps.findIndex(s => s.kind === 'weight' || s.kind === 'iteration');
+}
+
 function stepCaption(step: PlannedStep, current: boolean, canary: CanaryDetails): string | undefined {
   if (!current) return undefined;
   if (canary.phase === 'Failed') return 'failed here';
@@ -32,20 +48,27 @@ function stepCaption(step: PlannedStep, current: boolean, canary: CanaryDetails)
 export function StepsProgress(props: { canary: CanaryDetails }) {
   const { canary } = props;
   const steps = canary.plannedSteps;
-  const done = canary.phase === 'Succeeded' ? steps.length : canary.currentStep;
+  const marked = markedStep(canary);
+  const done = canary.phase === 'Succeeded' ? steps.length : marked;
   const failed = failedChecksOf(canary);
   return (
     <Box>
       <Box overflow="auto">
         <Stepper activeStep={done} alternativeLabel aria-label="planned steps">
           {steps.map((step, i) => {
-            const current = i === canary.currentStep;
+            const current = i === marked;
             const caption = stepCaption(step, current, canary);
             return (
               <Step key={`${step.kind}-${step.label}`} aria-current={current ? 'step' : undefined}>
                 <StepLabel
                   error={current && canary.phase === 'Failed'}
-                  optional={caption && <Typography variant="caption">{caption}</Typography>}
+                  optional={
+                    caption && (
+                      <Typography variant="caption" display="block" align="center">
+                        {caption}
+                      </Typography>
+                    )
+                  }
                 >
                   {step.label}
                 </StepLabel>

@@ -27,6 +27,12 @@ function BackendRow({ backend }: { backend: TrafficBackend }) {
   );
 }
 
+function observedNothing(traffic: TrafficSplitView): boolean {
+  return traffic.backends.every(
+    b => b.requestRate === undefined && b.successRate === undefined && b.latencyP99Ms === undefined,
+  );
+}
+
 /** Configured weights on the router object next to what Prometheus observes for each backend. */
 export function TrafficSplit(props: { traffic?: TrafficSplitView }) {
   const { traffic } = props;
@@ -77,7 +83,8 @@ export function TrafficSplit(props: { traffic?: TrafficSplitView }) {
       </Table>
       {traffic.observedError && (
         <Typography variant="caption" color="textSecondary">
-          Observed values incomplete: {traffic.observedError}
+          {observedNothing(traffic) ? 'Could not measure traffic' : 'Some observed values are missing'}:{' '}
+          {traffic.observedError}
         </Typography>
       )}
       {traffic.observedAt && (

@@ -24,6 +24,16 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /**
+ * What fits inside a segment of `share` percent of a bar at least 160 px wide: the role and number, the number
+ * alone, or nothing (the meter's text and the caption beside it still say it).
+ */
+export function segmentLabel(role: 'primary' | 'canary', share: number): string | undefined {
+  if (share >= 40) return `${role} ${share}%`;
+  if (share >= 20) return `${share}%`;
+  return undefined;
+}
+
+/**
  * Primary and canary share of traffic as one bar, with both numbers in text. The bar is a `meter` whose value is
  * the canary's percentage, so tests and screen readers read the same number the eye does.
  */
@@ -43,16 +53,16 @@ export function WeightBar(props: { canaryWeight: number; label: string; mirrored
       className={classes.bar}
     >
       {primary > 0 && (
-        <div className={`${classes.segment} ${classes.primary}`} style={{ flexBasis: `${primary}%` }}>
+        <div className={`${classes.segment} ${classes.primary}`} style={{ flexBasis: `${primary}%` }} aria-hidden>
           <Typography variant="caption" component="span">
-            primary {primary}%
+            {segmentLabel('primary', primary)}
           </Typography>
         </div>
       )}
       {canary > 0 && (
-        <div className={`${classes.segment} ${classes.canary}`} style={{ flexBasis: `${canary}%` }}>
+        <div className={`${classes.segment} ${classes.canary}`} style={{ flexBasis: `${canary}%` }} aria-hidden>
           <Typography variant="caption" component="span">
-            canary {canary}%
+            {segmentLabel('canary', canary)}
           </Typography>
         </div>
       )}
