@@ -50,3 +50,18 @@ export function metricUnit(metric: Pick<MetricSpecView, 'name' | 'source'>): str
   if (metric.name === 'request-duration') return ' ms';
   return '';
 }
+
+/**
+ * N from Flagger's "Rolling back <name>.<ns> failed checks threshold reached N" since `since`: the failed-check count
+ * of a run Flagger has already reset to 0.
+ */
+export function thresholdReachedFromEvents(events: CanaryEvent[], since?: string): number | undefined {
+  const from = since ? Date.parse(since) : -Infinity;
+  let found: { t: number; n: number } | undefined;
+  for (const e of events) {
+    const n = /failed checks threshold reached (\d+)/.exec(e.message)?.[1];
+    const t = Date.parse(e.time);
+    if (n && t >= from && (!found || t >= found.t)) found = { t, n: Number(n) };
+  }
+  return found?.n;
+}

@@ -48,7 +48,8 @@ describe('DeliveryPage', () => {
     );
     expect(checkout).toHaveTextContent('A/B testing');
     expect(checkout).toHaveTextContent('iteration 4 of 10');
-    expect(checkout).toHaveTextContent('Deployment/checkout');
+    // Target: name, with its kind beneath.
+    expect(within(checkout).getAllByRole('cell')[5]).toHaveTextContent(/^checkoutDeployment$/);
     expect(checkout).toHaveTextContent('registry.example.com/shop/checkout:2.14.0');
     const docs = rows().find(r => r.textContent?.includes('docs'))!;
     expect(within(docs).queryByRole('link')).toBeNull();

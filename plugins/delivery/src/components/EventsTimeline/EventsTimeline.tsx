@@ -10,18 +10,18 @@ import { makeStyles } from '@material-ui/core/styles';
 import WarningIcon from '@material-ui/icons/Warning';
 import { useMemo, useState } from 'react';
 import { RelativeTime } from '../RelativeTime';
+import { useTableStyles } from '../tableStyles';
 import { mergeTimeline } from './mergeTimeline';
 
 const INITIAL_ROWS = 15;
 
 const useStyles = makeStyles(theme => ({
   warning: { color: theme.palette.status.warning, verticalAlign: 'middle', marginRight: theme.spacing(0.5) },
-  nowrap: { whiteSpace: 'nowrap' },
 }));
 
 /** One timeline of what happened to the canary, newest first; long histories fold after the first rows. */
 export function EventsTimeline(props: { events: CanaryEvent[]; runs: RolloutRun[] }) {
-  const classes = useStyles();
+  const classes = { ...useStyles(), ...useTableStyles() };
   const [showAll, setShowAll] = useState(false);
   const entries = useMemo(() => mergeTimeline(props.events, props.runs), [props.events, props.runs]);
   if (entries.length === 0) {
@@ -30,7 +30,7 @@ export function EventsTimeline(props: { events: CanaryEvent[]; runs: RolloutRun[
   const shown = showAll ? entries : entries.slice(0, INITIAL_ROWS);
   return (
     <>
-      <Table size="small" aria-label="events timeline">
+      <Table size="small" aria-label="events timeline" className={classes.table}>
         <TableHead>
           <TableRow>
             <TableCell>Time</TableCell>

@@ -19,14 +19,13 @@ import { ImageName } from '../ImageName';
 import { PhaseChip } from '../PhaseChip';
 import { RelativeTime } from '../RelativeTime';
 import { StrategyBadge } from '../StrategyBadge';
+import { useTableStyles } from '../tableStyles';
 
 type SortField = NonNullable<FleetQuery['sort']>;
 
 const useStyles = makeStyles(theme => ({
   image: { fontSize: theme.typography.caption.fontSize },
-  // Short values and headers stay on one line; the message and image columns take the wrapping.
-  nowrap: { whiteSpace: 'nowrap' },
-  message: { maxWidth: 320 },
+  message: { minWidth: 160, maxWidth: 320 },
   attention: { color: theme.palette.status.warning, verticalAlign: 'middle', marginLeft: theme.spacing(0.5) },
 }));
 
@@ -70,12 +69,12 @@ export interface FleetTableProps {
 
 /** Dense, server-sorted and server-paged table of canaries. */
 export function FleetTable(props: FleetTableProps) {
-  const classes = useStyles();
+  const classes = { ...useStyles(), ...useTableStyles() };
   const { query } = props;
   const limit = query.limit ?? PAGE_SIZES[0];
   return (
     <>
-      <Table size="small" aria-label="canaries">
+      <Table size="small" aria-label="canaries" className={classes.table}>
         <TableHead>
           <TableRow>
             {COLUMNS.map(col => (
@@ -123,9 +122,11 @@ export function FleetTable(props: FleetTableProps) {
               </TableCell>
               <TableCell className={classes.nowrap}>{c.cluster}</TableCell>
               <TableCell className={classes.nowrap}>{c.namespace}</TableCell>
-              <TableCell>
-                {c.targetKind}/<wbr />
+              <TableCell className={classes.nowrap}>
                 {c.targetName}
+                <Typography variant="caption" display="block" color="textSecondary">
+                  {c.targetKind}
+                </Typography>
               </TableCell>
               <TableCell>
                 <ImageName images={c.primaryImages} className={classes.image} />

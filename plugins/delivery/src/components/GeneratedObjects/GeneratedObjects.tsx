@@ -12,9 +12,9 @@ import { makeStyles } from '@material-ui/core/styles';
 import ExpandLessIcon from '@material-ui/icons/ExpandLess';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import { useState } from 'react';
+import { useTableStyles } from '../tableStyles';
 
 const useStyles = makeStyles(theme => ({
-  nowrap: { whiteSpace: 'nowrap' },
   yaml: {
     fontFamily: 'monospace',
     fontSize: theme.typography.caption.fontSize,
@@ -32,7 +32,7 @@ function ObjectStatus({ object }: { object: GeneratedObject }) {
 
 /** Objects the controller created for the canary, and the Canary's own YAML behind a toggle. */
 export function GeneratedObjects(props: { objects: GeneratedObject[]; yaml: string; name: string }) {
-  const classes = useStyles();
+  const classes = { ...useStyles(), ...useTableStyles() };
   const [showYaml, setShowYaml] = useState(false);
   const yamlId = `canary-yaml-${props.name}`;
   return (
@@ -40,7 +40,7 @@ export function GeneratedObjects(props: { objects: GeneratedObject[]; yaml: stri
       {props.objects.length === 0 ? (
         <Typography variant="body2">No generated objects found.</Typography>
       ) : (
-        <Table size="small" aria-label="generated objects">
+        <Table size="small" aria-label="generated objects" className={classes.table}>
           <TableHead>
             <TableRow>
               <TableCell>Kind</TableCell>

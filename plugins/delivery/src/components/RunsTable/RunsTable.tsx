@@ -6,10 +6,10 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { makeStyles } from '@material-ui/core/styles';
 import { ReactNode } from 'react';
 import { formatDuration } from '../../format';
 import { RelativeTime } from '../RelativeTime';
+import { useTableStyles } from '../tableStyles';
 
 const OUTCOME: Record<RunOutcome, (children: ReactNode) => JSX.Element> = {
   running: c => <StatusRunning>{c}</StatusRunning>,
@@ -25,20 +25,15 @@ function versionOf(run: RolloutRun): string {
   return tags.join(', ') || run.revision || '—';
 }
 
-const useStyles = makeStyles({
-  // Headers and short values never break inside a word, however narrow the column gets.
-  nowrap: { whiteSpace: 'nowrap' },
-});
-
 /** Past runs: how each ended, which version, how long it took and who stepped in. */
 export function RunsTable(props: { runs: RolloutRun[]; now?: number }) {
-  const classes = useStyles();
+  const classes = useTableStyles();
   if (props.runs.length === 0) {
     return <Typography variant="body2">No runs recorded yet.</Typography>;
   }
   const now = props.now ?? Date.now();
   return (
-    <Table size="small" aria-label="past runs">
+    <Table size="small" aria-label="past runs" className={classes.table}>
       <TableHead>
         <TableRow>
           <TableCell className={classes.nowrap}>Outcome</TableCell>

@@ -2,7 +2,7 @@ import { RolloutRun } from '@delivery/plugin-delivery-common';
 import { screen } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/test-utils';
 import { failedCanary } from '../../__fixtures__';
-import { StepsProgress, markedStep } from './StepsProgress';
+import { StepsProgress, failedChecksOf, markedStep } from './StepsProgress';
 
 const run = (over: Partial<RolloutRun>): RolloutRun => ({
   id: 'r1',
@@ -43,5 +43,21 @@ describe('markedStep', () => {
     const current = screen.getByLabelText('planned steps').querySelector('[aria-current="step"]');
     expect(current).toHaveTextContent('30%');
     expect(current).toHaveTextContent('failed here');
+  });
+});
+
+describe('failedChecksOf', () => {
+  it('takes the count from Flagger’s rollback event when no checks were recorded', () => {
+    const rollback = {
+      time: '2025-06-01T17:20:00Z',
+      type: 'Warning' as const,
+      reason: 'Synced',
+      message: 'Rolling back podinfo.test failed checks threshold reached 5',
+      source: 'flagger',
+    };
+    const before = { ...rollback, time: '2025-06-01T17:00:00Z', message: 'Rolling back podinfo.test failed checks threshold reached 2' };
+    expect(failedChecksOf({ ...failedAt30, checks: [], events: [before, rollback] })).toBe(5);
+    // An older run's rollback does not count for this one.
+    expect(failedChecksOf({ ...failedAt30, checks: [], events: [before] })).toBe(0);
   });
 });

@@ -4,19 +4,22 @@ import Step from '@material-ui/core/Step';
 import StepLabel from '@material-ui/core/StepLabel';
 import Stepper from '@material-ui/core/Stepper';
 import Typography from '@material-ui/core/Typography';
-import { checksOfRun, currentRun } from '../../format';
+import { checksOfRun, currentRun, thresholdReachedFromEvents } from '../../format';
 
 const GATES = new Set<PlannedStep['kind']>(['gate', 'promotion-gate']);
 
 /**
  * Failed checks of the run. Flagger zeroes `failedChecks` when it marks a run Failed, which would read "0 / 5"
- * next to a failed rollout; then the recorded checks of that run tell the real count.
+ * next to a failed rollout; then the recorded checks of that run, or Flagger's rollback event, tell the real count.
  */
 export function failedChecksOf(canary: CanaryDetails): number {
   if (canary.phase !== 'Failed' || canary.failedChecks > 0) return canary.failedChecks;
   // Count ticks, not checks: a tick with several failing checks adds one failed check, as Flagger counts it.
-  const failing = checksOfRun(canary.checks, currentRun(canary.runs)).filter(c => !c.passed);
-  return new Set(failing.map(c => Date.parse(c.time))).size;
+  const run = currentRun(canary.runs);
+  const failing = checksOfRun(canary.checks, run).filter(c => !c.passed);
+  const ticks = new Set(failing.map(c => Date.parse(c.time))).size;
+  // Upstream Flagger records no checks for us; its rollback event states the count.
+  return ticks > 0 ? ticks : thresholdReachedFromEvents(canary.events, run?.startedAt) ?? 0;
 }
 
 /**

@@ -8,6 +8,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { RelativeTime } from '../RelativeTime';
 import { WeightBar } from '../WeightBar';
+import { useTableStyles } from '../tableStyles';
 
 function measured(value: number | undefined, render: (v: number) => string) {
   return value === undefined ? <span title="not measured">—</span> : render(value);
@@ -35,6 +36,7 @@ function observedNothing(traffic: TrafficSplitView): boolean {
 
 /** Configured weights on the router object next to what Prometheus observes for each backend. */
 export function TrafficSplit(props: { traffic?: TrafficSplitView }) {
+  const tableClasses = useTableStyles();
   const { traffic } = props;
   if (!traffic) {
     return <Typography variant="body2">The router has not reported weights yet.</Typography>;
@@ -65,7 +67,7 @@ export function TrafficSplit(props: { traffic?: TrafficSplitView }) {
           </ul>
         </Box>
       )}
-      <Table size="small" aria-label="observed traffic">
+      <Table size="small" aria-label="observed traffic" className={tableClasses.table}>
         <TableHead>
           <TableRow>
             <TableCell>Backend</TableCell>

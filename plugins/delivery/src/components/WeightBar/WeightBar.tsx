@@ -52,20 +52,17 @@ export function WeightBar(props: { canaryWeight: number; label: string; mirrored
       aria-valuetext={text}
       className={classes.bar}
     >
-      {primary > 0 && (
-        <div className={`${classes.segment} ${classes.primary}`} style={{ flexBasis: `${primary}%` }} aria-hidden>
-          <Typography variant="caption" component="span">
-            {segmentLabel('primary', primary)}
-          </Typography>
-        </div>
-      )}
-      {canary > 0 && (
-        <div className={`${classes.segment} ${classes.canary}`} style={{ flexBasis: `${canary}%` }} aria-hidden>
-          <Typography variant="caption" component="span">
-            {segmentLabel('canary', canary)}
-          </Typography>
-        </div>
-      )}
+      {/* Both segments always render, at 0 % too, so a change of weights slides instead of leaving a gap. */}
+      <div className={`${classes.segment} ${classes.primary}`} style={{ flexBasis: `${primary}%` }} aria-hidden>
+        <Typography variant="caption" component="span">
+          {segmentLabel('primary', primary)}
+        </Typography>
+      </div>
+      <div className={`${classes.segment} ${classes.canary}`} style={{ flexBasis: `${canary}%` }} aria-hidden>
+        <Typography variant="caption" component="span">
+          {segmentLabel('canary', canary)}
+        </Typography>
+      </div>
     </div>
   );
 }
