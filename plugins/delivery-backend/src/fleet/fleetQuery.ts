@@ -64,9 +64,31 @@ export function queryFleet(
     matched.push(s);
   }
   const sort = query.sort ?? 'name';
-  matched.sort((a, b) => compare(a, b, sort));
-  if (query.order === 'desc') matched.reverse();
+  const sign = query.order === 'desc' ? -1 : 1;
   const offset = Math.max(0, query.offset ?? 0);
   const limit = Math.min(MAX_FLEET_LIMIT, Math.max(1, query.limit ?? DEFAULT_FLEET_LIMIT));
-  return { items: matched.slice(offset, offset + limit), total: matched.length, offset, limit, phaseCounts };
+  const page = firstSorted(matched, offset + limit, (a, b) => sign * compare(a, b, sort)).slice(offset);
+  return { items: page, total: matched.length, offset, limit, phaseCounts };
+}
+
+/**
+ * The first `k` rows in `cmp` order. A page needs only the rows up to its end, so for a small page of a big fleet a
+ * bounded insertion beats sorting every row (the tie-break makes the order total, so the result is the same).
+ */
+export function firstSorted<T>(rows: T[], k: number, cmp: (a: T, b: T) => number): T[] {
+  if (k * 8 >= rows.length) return [...rows].sort(cmp).slice(0, k);
+  const top: T[] = [];
+  for (const r of rows) {
+    if (top.length === k && cmp(r, top[k - 1]) >= 0) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(r, top[mid]) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    top.splice(lo, 0, r);
+    if (top.length > k) top.pop();
+  }
+  return top;
 }

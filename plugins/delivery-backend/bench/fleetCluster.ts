@@ -1,0 +1,151 @@
+/* eslint-disable no-console */
+/**
+ * Fleet benchmarks on a local control plane (tools/cluster), printed as Markdown for docs/benchmarks.md.
+ *
+ *   source scripts/env.sh && node_modules/.bin/sucrase-node plugins/delivery-backend/bench/fleetCluster.ts \
+ *     [--objects 10000] [--viewers 1,10,50] [--window 15]
+ *
+ * One cluster, the aggregator connected through the e2e suites' counting proxy (packages/e2e-tests/src/lib):
+ *  - cold sync of `--objects` Canaries: wall time and the longest event-loop block (perf_hooks
+ *    monitorEventLoopDelay), against the same monitor over an idle period of the same process (baseline);
+ *  - API-server requests while N viewers poll the fleet page and an entity tab every 250 ms, against the same window
+ *    with no viewer (baseline): requests per added viewer.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+// The bench is a script, not shipped code; the harness is a workspace tool package.
+// eslint-disable-next-line @backstage/no-undeclared-imports
+import { startCluster } from '@internal/cluster-harness';
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import { WatchFaultProxy } from '../../../packages/e2e-tests/src/lib/watchFaultProxy';
+import { createFleet } from '../src/fleet/aggregator';
+import { serveFleet } from './fleetHttp';
+
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const OBJECTS = Number(arg('objects', '10000'));
+const VIEWERS = arg('viewers', '1,10,50').split(',').map(Number);
+const WINDOW_S = Number(arg('window', '15'));
+const NS = 'bench-fleet';
+
+const quiet: LoggerService = {
+  error: m => console.error(m),
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => quiet,
+};
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+async function main() {
+  const cluster = await startCluster({ name: 'bench-fleet', nodes: 1 });
+  const must = async (o: Parameters<typeof cluster.request>[0]) => {
+    const r = await cluster.request(o);
+    if (r.status >= 300 && r.status !== 409) throw new Error(`${o.method} ${o.path}: ${r.status} ${r.text.slice(0, 300)}`);
+    return r.body;
+  };
+  const proxy = new WatchFaultProxy({ upstream: cluster.server, caData: cluster.caData });
+  try {
+    await must({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } });
+    const tCreate = Date.now();
+    let next = 0;
+    const creator = async () => {
+      while (next < OBJECTS) {
+        const i = next++;
+        await must({
+          method: 'POST',
+          path: `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries`,
+          body: {
+            apiVersion: 'flagger.app/v1beta1',
+            kind: 'Canary',
+            metadata: { name: `svc-${i}`, namespace: NS, labels: { app: `svc-${i}` } },
+            spec: {
+              provider: 'linkerd',
+              targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `svc-${i}` },
+              service: { port: 9898 },
+              analysis: {
+                interval: '1m',
+                threshold: 5,
+                maxWeight: 50,
+                stepWeight: 10,
+                metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '1m' }],
+              },
+            },
+          },
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, creator));
+    console.error(`created ${OBJECTS} canaries in ${((Date.now() - tCreate) / 1000).toFixed(0)} s`);
+    const url = await proxy.start();
+
+    // Baseline: the same monitor over an idle stretch of this process.
+    const idle = monitorEventLoopDelay({ resolution: 5 });
+    idle.enable();
+    await sleep(5000);
+    idle.disable();
+
+    const { fleet } = createFleet({
+      clusters: [{ name: cluster.name, url, serviceAccountToken: cluster.token, skipTLSVerify: false }],
+      logger: quiet,
+    });
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    const t0 = performance.now();
+    fleet.start();
+    while (fleet.clusterHealth()[0].state !== 'synced') await sleep(10);
+    const syncMs = performance.now() - t0;
+    loop.disable();
+    const rows = [...fleet.summaries()].length;
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+
+    console.log(`\n### Cold sync of ${rows} Canaries from one local API server (plus the other watched kinds, empty)\n`);
+    console.log('| measure | idle baseline (5 s, same process) | cold sync | ratio |\n| --- | --- | --- | --- |');
+    console.log(`| wall time to synced | – | ${(syncMs / 1000).toFixed(2)} s | – |`);
+    console.log(`| longest event-loop block (max delay) | ${ms(idle.max)} ms | ${ms(loop.max)} ms | ${(loop.max / idle.max).toFixed(1)}× |`);
+    console.log(`| event-loop delay p99 | ${ms(idle.percentile(99))} ms | ${ms(loop.percentile(99))} ms | ${(loop.percentile(99) / idle.percentile(99)).toFixed(1)}× |`);
+
+    // Viewers: let the watches settle, then count API-server requests per window.
+    const web = await serveFleet(fleet, quiet);
+    await sleep(3000);
+    const windowCount = async (viewers: number) => {
+      const from = proxy.now();
+      let reads = 0;
+      let stop = false;
+      const viewer = async (v: number) => {
+        while (!stop) {
+          await web.get(`/fleet?offset=${(v * 50) % 1000}`);
+          await web.get(`/entity-canaries?entityRef=component:default/svc-${(v * 37) % OBJECTS}`);
+          reads += 2;
+          await sleep(250);
+        }
+      };
+      const running = Array.from({ length: viewers }, (_, v) => viewer(v));
+      await sleep(WINDOW_S * 1000);
+      stop = true;
+      await Promise.all(running);
+      return { requests: proxy.since(from).length, reads };
+    };
+    const base = await windowCount(0);
+    console.log(`\n### API-server requests while viewers read (${WINDOW_S} s windows, each viewer reads the fleet page and an entity tab every 250 ms)\n`);
+    console.log('| viewers | backend reads served | API-server requests in the window | requests per added viewer |\n| --- | --- | --- | --- |');
+    console.log(`| 0 (baseline) | 0 | ${base.requests} | – |`);
+    for (const n of VIEWERS) {
+      const w = await windowCount(n);
+      console.log(`| ${n} | ${w.reads} | ${w.requests} | ${((w.requests - base.requests) / n).toFixed(2)} |`);
+    }
+    console.log('\nRequests in a window are the list-watches\' own reconnects (server-side timeouts, retries of absent router CRDs), not reads.');
+    await web.close();
+    await fleet.stop();
+  } finally {
+    await proxy.close();
+    await cluster.stop();
+  }
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,175 @@
+/* eslint-disable no-console */
+/**
+ * Fleet read benchmarks without clusters, printed as Markdown for docs/benchmarks.md.
+ *
+ *   source scripts/env.sh && node --expose-gc node_modules/.bin/sucrase-node \
+ *     plugins/delivery-backend/bench/fleetReads.ts [--clusters 50] [--canaries 2000] [--reads 200]
+ *
+ * Objects go through the real path (paginated LIST → projection → ClusterCache → FleetAggregator) from an in-memory
+ * API server per cluster, whose own copies are then dropped so only the backend's memory is measured. Reads go
+ * through the real router over loopback HTTP; "server time" is measured inside the process from request to finish.
+ * Baselines in the same run: the same reads with one cluster, and RSS before loading.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { FleetAggregator } from '../src/fleet/aggregator';
+import { ClusterCache } from '../src/kube/cache';
+import { observedProjectorFor } from '../src/kube/projectors';
+import { MemoryTransport } from '../src/kube/testing/memoryTransport';
+import { KINDS } from '../src/kube/types';
+import { serveFleet } from './fleetHttp';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const CLUSTERS = arg('clusters', 50);
+const PER_CLUSTER = arg('canaries', 2000);
+const READS = arg('reads', 200);
+const NAMESPACES = 20;
+
+const quiet: LoggerService = {
+  error: m => console.error(m),
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => quiet,
+};
+const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const gc = () => (global as { gc?: () => void }).gc?.();
+const PHASES = ['Succeeded', 'Succeeded', 'Succeeded', 'Progressing', 'Failed', 'WaitingPromotion', 'Initialized'];
+
+function seed(t: MemoryTransport, n: number) {
+  for (let i = 0; i < n; i++) {
+    const ns = `team-${i % NAMESPACES}`;
+    const name = `svc-${i}`;
+    const labels = { app: name, 'backstage.io/kubernetes-id': name };
+    const workload = (wname: string, image: string) => ({
+      metadata: { name: wname, namespace: ns, labels, uid: `${t.cluster}-${wname}`, generation: 3 },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'app', image, ports: [{ containerPort: 9898 }], resources: { requests: { cpu: '100m' } } }] },
+        },
+      },
+      status: { replicas: 2, readyReplicas: 2, availableReplicas: 2, observedGeneration: 3 },
+    });
+    t.put(KINDS.deployment, workload(name, `registry.example.com/${name}:1.${i % 7}.1`));
+    t.put(KINDS.deployment, workload(`${name}-primary`, `registry.example.com/${name}:1.${i % 7}.0`));
+    const phase = PHASES[i % PHASES.length];
+    t.put(KINDS.canary, {
+      metadata: { name, namespace: ns, uid: `${t.cluster}-c-${name}`, generation: 2, creationTimestamp: '2026-01-01T00:00:00Z' },
+      spec: {
+        provider: 'linkerd',
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        service: { port: 9898 },
+        analysis: {
+          interval: '1m',
+          threshold: 5,
+          maxWeight: 50,
+          stepWeight: 10,
+          metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '1m' }],
+        },
+      },
+      status: {
+        phase,
+        canaryWeight: phase === 'Progressing' ? 20 : 0,
+        failedChecks: 0,
+        iterations: 0,
+        lastAppliedSpec: `hash-${i}`,
+        lastTransitionTime: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 1000).toISOString(),
+        conditions: [{ type: 'Promoted', status: 'True', reason: phase, message: `Canary ${phase}` }],
+      },
+    });
+  }
+}
+
+async function loadFleet(clusters: number, perCluster: number) {
+  const transports = Array.from({ length: clusters }, (_, c) => new MemoryTransport(`cluster-${c}`));
+  transports.forEach(t => seed(t, perCluster));
+  const fleet = new FleetAggregator({
+    logger: quiet,
+    clusters: transports.map(transport => ({
+      name: transport.cluster,
+      controller: 'flagger',
+      // As createFleet builds caches for clusters upstream Flagger reconciles.
+      cache: new ClusterCache({ transport, logger: quiet, projectorFor: observedProjectorFor }),
+    })),
+  });
+  const t0 = performance.now();
+  fleet.start();
+  while (!fleet.clusterHealth().every(h => h.state === 'synced')) await new Promise(r => setTimeout(r, 20));
+  const syncMs = performance.now() - t0;
+  transports.forEach(t => t.forgetObjects());
+  return { fleet, syncMs };
+}
+
+async function serve(fleet: FleetAggregator) {
+  const http_ = await serveFleet(fleet, quiet);
+  const measure = async (path: (i: number) => string) => {
+    for (let i = 0; i < 10; i++) await http_.get(path(i)); // warm-up
+    http_.serverMs.length = 0;
+    for (let i = 0; i < READS; i++) await http_.get(path(i));
+    return { p50: pct(http_.serverMs, 50), p95: pct(http_.serverMs, 95), p99: pct(http_.serverMs, 99) };
+  };
+  return { measure, close: http_.close };
+}
+
+const READ_CASES: Array<[string, (i: number, perCluster: number) => string]> = [
+  ['fleet page (default: first 50 by name)', () => '/fleet'],
+  ['fleet page, needs attention, sorted by updated', () => '/fleet?needsAttention=true&sort=updated&order=desc'],
+  ['fleet page, search', i => `/fleet?search=svc-${i % 997}`],
+  ['entity tab (one entity, one canary per cluster)', (i, n) => `/entity-canaries?entityRef=component:default/svc-${(i * 37) % n}`],
+];
+
+async function readBench(clusters: number, perCluster: number) {
+  const { fleet, syncMs } = await loadFleet(clusters, perCluster);
+  const { measure, close } = await serve(fleet);
+  const out: Record<string, { p50: number; p95: number; p99: number }> = {};
+  for (const [name, path] of READ_CASES) out[name] = await measure(i => path(i, perCluster));
+  await close();
+  await fleet.stop();
+  return { out, syncMs };
+}
+
+async function main() {
+  const f = (x: number) => x.toFixed(1);
+  gc();
+  const rssBefore = process.memoryUsage().rss;
+  const { fleet, syncMs } = await loadFleet(CLUSTERS, PER_CLUSTER);
+  gc();
+  const rssLoaded = process.memoryUsage().rss;
+  const heapLoaded = process.memoryUsage().heapUsed;
+  const rows = [...fleet.summaries()].length;
+  await fleet.stop();
+  console.log(`\n### Memory: ${rows} canary rows (${CLUSTERS} clusters × ${PER_CLUSTER}), each with target and -primary Deployment cached\n`);
+  console.log('| measure | value |\n| --- | --- |');
+  console.log(`| RSS before loading (baseline, same process) | ${mib(rssBefore)} MiB |`);
+  console.log(`| RSS with the fleet loaded (after GC) | ${mib(rssLoaded)} MiB |`);
+  console.log(`| of which added by the fleet | ${mib(rssLoaded - rssBefore)} MiB (${(rssLoaded / rssBefore).toFixed(2)}× baseline) |`);
+  console.log(`| JS heap used | ${mib(heapLoaded)} MiB |`);
+  console.log(`| cold sync of all clusters (in memory, no network) | ${(syncMs / 1000).toFixed(1)} s |`);
+  gc();
+
+  const base = await readBench(1, PER_CLUSTER);
+  gc();
+  const big = await readBench(CLUSTERS, PER_CLUSTER);
+  console.log(`\n### Server time per read, ${READS} sequential reads each (ms)\n`);
+  console.log(`| read | 1 × ${PER_CLUSTER} p50 / p95 / p99 (baseline) | ${CLUSTERS} × ${PER_CLUSTER} p50 / p95 / p99 | p95 ratio |`);
+  console.log('| --- | --- | --- | --- |');
+  for (const [name] of READ_CASES) {
+    const a = base.out[name];
+    const b = big.out[name];
+    console.log(`| ${name} | ${f(a.p50)} / ${f(a.p95)} / ${f(a.p99)} | ${f(b.p50)} / ${f(b.p95)} / ${f(b.p99)} | ${(b.p95 / a.p95).toFixed(1)}× |`);
+  }
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});
