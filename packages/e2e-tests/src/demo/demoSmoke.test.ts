@@ -173,11 +173,11 @@ describeE2e('demo smoke (scripts/demo.sh --headless)', () => {
     await devCard().getByLabel('phase: Failed').waitFor({ timeout: 240_000 });
     await devCard().getByText('Details').click();
     const failed = devCard()
-      .getByText(/request-success-rate: [\d.]+ is below the minimum 99/)
+      .getByText(/request-success-rate: [\d.]+%? is below the minimum 99/)
       .first();
     await failed.waitFor({ timeout: 60_000 });
     const value = Number(
-      /: ([\d.]+) is below/.exec((await failed.textContent()) ?? '')?.[1],
+      /: ([\d.]+)%? is below/.exec((await failed.textContent()) ?? '')?.[1],
     );
     // The simulator fails 20 % of the -bad version's requests.
     expect(value).toBeGreaterThan(70);
