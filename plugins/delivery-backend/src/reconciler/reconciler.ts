@@ -189,15 +189,23 @@ export class ClusterReconciler {
     this.o.onTickEnd?.(job, this.clock.now() - started);
     if (result === null) return undefined;
     if (result && 'retry' in result) {
-      return { next: this.clock.now() + Math.max(1, this.o.tick.settings.minIntervalSeconds) * 1000 };
+      return {
+        next: this.clock.now() + Math.max(1, this.o.tick.settings.minIntervalSeconds) * 1000,
+        reason: job.reason,
+      };
     }
     if (!result) {
       this.lastWrites.delete(job.key);
       return undefined;
     }
     this.lastWrites.set(job.key, result.written);
+    this.o.logger.debug(
+      `canary ${job.key}: ${job.reason} tick → ${result.outcome}${result.notBefore ? ` until ${new Date(result.notBefore).toISOString()}` : ''}`,
+    );
     const next = Math.max(result.notBefore ?? started + result.intervalMs, this.clock.now());
-    return { next, reason: 'interval' };
+    // A tick that decided nothing must not spend the restart rule: its retry is still a resume.
+    const decided = result.outcome !== 'cache-not-synced' && result.outcome !== 'invalid-spec';
+    return { next, reason: decided ? 'interval' : job.reason };
   }
 }
 
