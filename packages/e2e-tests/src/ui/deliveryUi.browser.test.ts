@@ -69,6 +69,13 @@ async function until(what: string, ok: () => boolean, timeoutMs: number): Promis
   }
 }
 
+/** The whole details panel: Backstage scrolls inside the page, so a full-page shot needs a tall window. */
+async function tallScreenshot(page: Page, name: string): Promise<void> {
+  await page.setViewportSize({ width: VIEWPORT.width, height: 2400 });
+  await screenshot(page, name);
+  await page.setViewportSize(VIEWPORT);
+}
+
 async function meterValue(meter: Locator): Promise<number> {
   return Number(await meter.getAttribute('aria-valuenow'));
 }
@@ -164,6 +171,7 @@ describeE2e('Delivery UI against a local cluster', () => {
     expect(await details.getAttribute('aria-expanded')).toBe('true');
     expect(await tab.evaluate(() => (window as unknown as { deliveryMarker?: number }).deliveryMarker)).toBe(42);
     await screenshot(tab, 'ui-progressing-30');
+    await tallScreenshot(tab, 'ui-progressing-details');
   });
 
   it('shows waiting for approval, success, then a failed run with the failing metric, each live', async () => {
@@ -214,6 +222,7 @@ describeE2e('Delivery UI against a local cluster', () => {
     await waitForMeter(meter('canary weight'), 0);
     expect(await currentStep().innerText()).toMatch(/\b30%\s+failed here$/);
     await screenshot(tab, 'ui-failed');
+    await tallScreenshot(tab, 'ui-failed-details');
   });
 
   it('filters the fleet page to the canaries that need attention', async () => {

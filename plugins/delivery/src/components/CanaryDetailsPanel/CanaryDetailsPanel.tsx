@@ -86,12 +86,12 @@ export function CanaryDetailsPanel(props: CanaryDetailsPanelProps) {
       </Section>
       {/* Two tables side by side only where each still gets room for its columns. */}
       <Grid container spacing={2}>
-        <Grid item xs={12} lg={7}>
+        <Grid item xs={12} xl={7}>
           <Section title="Past runs">
             <RunsTable runs={canary.runs} />
           </Section>
         </Grid>
-        <Grid item xs={12} lg={5}>
+        <Grid item xs={12} xl={5}>
           <Section title="Generated objects">
             <GeneratedObjects objects={canary.generatedObjects} yaml={canary.yaml} name={canary.name} />
           </Section>

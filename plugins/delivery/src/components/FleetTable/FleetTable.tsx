@@ -2,7 +2,12 @@ import { Link } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/core-plugin-api';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { CanarySummary, FleetQuery, canaryKey } from '@delivery/plugin-delivery-common';
+import {
+  CanarySummary,
+  FleetQuery,
+  canaryKey,
+} from '@delivery/plugin-delivery-common';
+import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -26,7 +31,11 @@ type SortField = NonNullable<FleetQuery['sort']>;
 const useStyles = makeStyles(theme => ({
   image: { fontSize: theme.typography.caption.fontSize },
   message: { minWidth: 160, maxWidth: 320 },
-  attention: { color: theme.palette.status.warning, verticalAlign: 'middle', marginLeft: theme.spacing(0.5) },
+  attention: {
+    color: theme.palette.status.warning,
+    verticalAlign: 'middle',
+    marginLeft: theme.spacing(0.5),
+  },
 }));
 
 function NameCell({ canary }: { canary: CanarySummary }) {
@@ -37,13 +46,25 @@ function NameCell({ canary }: { canary: CanarySummary }) {
   return (
     <>
       {ref ? (
-        <Link to={`${entityRoute({ namespace: ref.namespace, kind: ref.kind, name: ref.name })}/delivery`}>
+        <Link
+          to={`${entityRoute({
+            namespace: ref.namespace,
+            kind: ref.kind,
+            name: ref.name,
+          })}/delivery`}
+        >
           {canary.name}
         </Link>
       ) : (
         canary.name
       )}
-      {canary.needsAttention && <WarningIcon fontSize="small" className={classes.attention} aria-label="needs attention" />}
+      {canary.needsAttention && (
+        <WarningIcon
+          fontSize="small"
+          className={classes.attention}
+          aria-label="needs attention"
+        />
+      )}
     </>
   );
 }
@@ -74,71 +95,100 @@ export function FleetTable(props: FleetTableProps) {
   const limit = query.limit ?? PAGE_SIZES[0];
   return (
     <>
-      <Table size="small" aria-label="canaries" className={classes.table}>
-        <TableHead>
-          <TableRow>
-            {COLUMNS.map(col => (
-              <TableCell key={col.title} className={classes.nowrap} sortDirection={query.sort === col.sort ? query.order ?? 'asc' : false}>
-                {col.sort ? (
-                  <TableSortLabel
-                    active={query.sort === col.sort}
-                    direction={query.sort === col.sort ? query.order ?? 'asc' : 'asc'}
-                    onClick={() =>
-                      props.onChange({
-                        sort: col.sort,
-                        order: query.sort === col.sort && query.order !== 'desc' ? 'desc' : 'asc',
-                        offset: 0,
-                      })
-                    }
-                  >
-                    {col.title}
-                  </TableSortLabel>
-                ) : (
-                  col.title
-                )}
-              </TableCell>
-            ))}
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {props.items.length === 0 && (
+      {/* A narrow window scrolls the table sideways rather than breaking its words. */}
+      <Box overflow="auto">
+        <Table size="small" aria-label="canaries" className={classes.table}>
+          <TableHead>
             <TableRow>
-              <TableCell colSpan={COLUMNS.length}>
-                <Typography variant="body2">No canaries match these filters.</Typography>
-              </TableCell>
+              {COLUMNS.map(col => (
+                <TableCell
+                  key={col.title}
+                  className={classes.nowrap}
+                  sortDirection={
+                    query.sort === col.sort ? query.order ?? 'asc' : false
+                  }
+                >
+                  {col.sort ? (
+                    <TableSortLabel
+                      active={query.sort === col.sort}
+                      direction={
+                        query.sort === col.sort ? query.order ?? 'asc' : 'asc'
+                      }
+                      onClick={() =>
+                        props.onChange({
+                          sort: col.sort,
+                          order:
+                            query.sort === col.sort && query.order !== 'desc'
+                              ? 'desc'
+                              : 'asc',
+                          offset: 0,
+                        })
+                      }
+                    >
+                      {col.title}
+                    </TableSortLabel>
+                  ) : (
+                    col.title
+                  )}
+                </TableCell>
+              ))}
             </TableRow>
-          )}
-          {props.items.map(c => (
-            <TableRow key={canaryKey(c)} hover>
-              <TableCell>
-                <NameCell canary={c} />
-              </TableCell>
-              <TableCell className={classes.nowrap}>
-                <StrategyBadge canary={c} />
-              </TableCell>
-              <TableCell>
-                <PhaseChip phase={c.phase} />
-                {progressText(c) && <Typography variant="caption" display="block">{progressText(c)}</Typography>}
-              </TableCell>
-              <TableCell className={classes.nowrap}>{c.cluster}</TableCell>
-              <TableCell className={classes.nowrap}>{c.namespace}</TableCell>
-              <TableCell className={classes.nowrap}>
-                {c.targetName}
-                <Typography variant="caption" display="block" color="textSecondary">
-                  {c.targetKind}
-                </Typography>
-              </TableCell>
-              <TableCell>
-                <ImageName images={c.primaryImages} className={classes.image} />
-              </TableCell>
-              <TableCell className={classes.message}>{c.message ?? ''}</TableCell>
-              <TableCell className={classes.nowrap}>
-                <RelativeTime time={c.updatedAt} />
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {props.items.length === 0 && (
+              <TableRow>
+                <TableCell colSpan={COLUMNS.length}>
+                  <Typography variant="body2">
+                    No canaries match these filters.
+                  </Typography>
+                </TableCell>
+              </TableRow>
+            )}
+            {props.items.map(c => (
+              <TableRow key={canaryKey(c)} hover>
+                <TableCell>
+                  <NameCell canary={c} />
+                </TableCell>
+                <TableCell className={classes.nowrap}>
+                  <StrategyBadge canary={c} />
+                </TableCell>
+                <TableCell>
+                  <PhaseChip phase={c.phase} />
+                  {progressText(c) && (
+                    <Typography variant="caption" display="block">
+                      {progressText(c)}
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell className={classes.nowrap}>{c.cluster}</TableCell>
+                <TableCell className={classes.nowrap}>{c.namespace}</TableCell>
+                <TableCell className={classes.nowrap}>
+                  {c.targetName}
+                  <Typography
+                    variant="caption"
+                    display="block"
+                    color="textSecondary"
+                  >
+                    {c.targetKind}
+                  </Typography>
+                </TableCell>
+                <TableCell>
+                  <ImageName
+                    images={c.primaryImages}
+                    className={classes.image}
+                  />
+                </TableCell>
+                <TableCell className={classes.message}>
+                  {c.message ?? ''}
+                </TableCell>
+                <TableCell className={classes.nowrap}>
+                  <RelativeTime time={c.updatedAt} />
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </Box>
       <TablePagination
         component="div"
         count={props.total}
@@ -146,7 +196,9 @@ export function FleetTable(props: FleetTableProps) {
         rowsPerPage={limit}
         rowsPerPageOptions={PAGE_SIZES}
         onPageChange={(_, page) => props.onChange({ offset: page * limit })}
-        onRowsPerPageChange={e => props.onChange({ limit: Number(e.target.value), offset: 0 })}
+        onRowsPerPageChange={e =>
+          props.onChange({ limit: Number(e.target.value), offset: 0 })
+        }
       />
     </>
   );

@@ -46,7 +46,7 @@ export function RunsTable(props: { runs: RolloutRun[]; now?: number }) {
       <TableBody>
         {props.runs.map(run => (
           <TableRow key={run.id}>
-            <TableCell className={classes.nowrap}>
+            <TableCell>
               {OUTCOME[run.outcome](run.outcome)}
               {run.reason && <Typography variant="caption" display="block">{run.reason}</Typography>}
             </TableCell>
