@@ -1,4 +1,5 @@
 import { Navigate, Route } from 'react-router-dom';
+import CssBaseline from '@material-ui/core/CssBaseline';
 import { CatalogEntityPage, CatalogIndexPage, catalogPlugin } from '@backstage/plugin-catalog';
 import { orgPlugin } from '@backstage/plugin-org';
 import { UserSettingsPage } from '@backstage/plugin-user-settings';
@@ -39,6 +40,8 @@ const routes = (
 
 export default app.createRoot(
   <>
+    {/* The theme no longer resets the page: without this the body keeps its margin and pages overflow. */}
+    <CssBaseline />
     <AlertDisplay />
     <OAuthRequestDialog />
     <SignalsDisplay />
