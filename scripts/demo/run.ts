@@ -330,7 +330,15 @@ async function startBackstage(logDir: string, configFile: string, backendUrl: st
   if (headless) {
     if (appBuildIsStale()) {
       step('Building the app (packages/app, production bundle; a few minutes the first time)');
-      const build = startProcess({ name: 'app-build', command: 'yarn', args: ['workspace', 'app', 'build'], cwd: repoRoot, logDir });
+      // NODE_ENV decides the browserslist section; an inherited one (jest sets `test`) breaks the bundler.
+      const build = startProcess({
+        name: 'app-build',
+        command: 'yarn',
+        args: ['workspace', 'app', 'build'],
+        cwd: repoRoot,
+        logDir,
+        env: { ...process.env, NODE_ENV: 'production' },
+      });
       processes.push(build);
       const ticker = setInterval(() => waiting('building the app')(Math.round((Date.now() - stepStart) / 1000)), 15_000);
       const code = await build.exited;
