@@ -154,7 +154,9 @@ export const deliveryPlugin = createBackendPlugin({
         await scheduler.scheduleTask({
           id: 'delivery-entity-index',
           scope: 'local',
-          frequency: { minutes: 5 },
+          // A projected, annotation-filtered catalog query is cheap; refreshing often means owners (and so the
+          // Approve button) appear within seconds of the catalog ingesting an entity, including at startup.
+          frequency: { seconds: 30 },
           timeout: { minutes: 2 },
           fn: async signal => {
             await entityIndex.refresh(signal);

@@ -1,4 +1,4 @@
-import { AnalysisCheck, CanaryDetails, MetricSpecView } from '@delivery/plugin-delivery-common';
+import { AnalysisCheck, CanaryDetails, GATE_WEBHOOK_TYPES, MetricSpecView } from '@delivery/plugin-delivery-common';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
 import List from '@material-ui/core/List';
@@ -80,7 +80,11 @@ export function AnalysisPanel(props: { canary: CanaryDetails }) {
   }
   const run = currentRun(canary.runs);
   const checks = checksOfRun(canary.checks, run);
-  const failures = checks.filter(c => !c.passed).reverse();
+  // A closed gate (or a rollback hook saying "no rollback") is waiting, not failing: the webhooks list shows it.
+  const gateHooks = new Set(
+    canary.webhooks.filter(w => (GATE_WEBHOOK_TYPES as string[]).includes(w.type)).map(w => w.name),
+  );
+  const failures = checks.filter(c => !c.passed && !(c.kind === 'webhook' && gateHooks.has(c.name))).reverse();
   const active = ['Progressing', 'Waiting', 'WaitingPromotion', 'Promoting', 'Finalising'].includes(canary.phase);
   const units = new Map(canary.metrics.map(m => [m.name, metricUnit(m)]));
   return (
