@@ -50,7 +50,16 @@ describeE2e('reconciler: restart, leader election and idle cost on a real cluste
     await env.createCanary(ns, 'podinfo', linkerdCanary({ interval: '3s', maxWeight: 50, stepWeight: 10 }));
     await env.waitPhase(ns, 'podinfo', 'Initialized');
     await env.setImage(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.1');
-    await env.waitFor('weight 30', async () => (await env.canary(ns, 'podinfo')).status?.canaryWeight === 30, 60_000, 50);
+    // Killed between ticks at weight 30 (its status and Event written). A kill inside a tick can lose that tick's
+    // Event, as a crashed Flagger can; the step itself is what must not repeat or vanish.
+    await env.waitFor(
+      'weight 30 and its Event',
+      async () =>
+        (await env.canary(ns, 'podinfo')).status?.canaryWeight === 30 &&
+        (await env.canaryEvents(ns, 'podinfo')).some(e => e.message.endsWith('canary weight 30')),
+      60_000,
+      50,
+    );
     await first.kill();
     // Same replica identity: the restarted process holds the lease at once, so only the resume rule holds it back.
     await start();
