@@ -10,6 +10,9 @@ describe('AnalysisPanel', () => {
       spec: gatedCanarySpec,
       phase: 'Waiting',
       currentStep: 0,
+      primaryImages: ['podinfo:6.7.0'],
+      canaryImages: ['podinfo:6.7.1'],
+      lastTransitionTime: '2025-06-02T08:40:00Z',
       checks: [
         { time: '2025-06-02T08:40:00Z', kind: 'webhook', name: 'release-gate', passed: false, message: 'Forbidden' },
       ],
