@@ -1,4 +1,4 @@
-/* eslint-disable @backstage/no-relative-monorepo-imports, @backstage/no-undeclared-imports -- the real plugin in a
+/* eslint-disable @backstage/no-relative-monorepo-imports -- the real plugin in a
    test backend; the Backstage test utilities are hoisted workspace dependencies of plugins/delivery-backend */
 import { AddressInfo } from 'node:net';
 import { createServiceFactory } from '@backstage/backend-plugin-api';

@@ -1,4 +1,4 @@
-/* eslint-disable @backstage/no-relative-monorepo-imports, @backstage/no-undeclared-imports -- see deliveryBackend.ts */
+/* eslint-disable @backstage/no-relative-monorepo-imports -- see deliveryBackend.ts */
 import type { Cluster } from '@internal/cluster-harness';
 import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
 import { mockServices } from '@backstage/backend-test-utils';

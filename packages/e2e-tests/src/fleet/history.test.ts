@@ -1,4 +1,4 @@
-/* eslint-disable @backstage/no-relative-monorepo-imports, @backstage/no-undeclared-imports -- see deliveryBackend.ts */
+/* eslint-disable @backstage/no-relative-monorepo-imports -- see deliveryBackend.ts */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

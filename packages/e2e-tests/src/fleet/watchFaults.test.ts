@@ -1,4 +1,4 @@
-/* eslint-disable @backstage/no-relative-monorepo-imports, @backstage/no-undeclared-imports -- see deliveryBackend.ts */
+/* eslint-disable @backstage/no-relative-monorepo-imports -- see deliveryBackend.ts */
 import { mockServices } from '@backstage/backend-test-utils';
 import { FleetAggregator, createFleet } from '../../../../plugins/delivery-backend/src/fleet/aggregator';
 import type { ClusterCache } from '../../../../plugins/delivery-backend/src/kube/cache';
