@@ -93,17 +93,18 @@ export function availableActions(input: AvailabilityInput): OfferedAction[] {
       }
       // Rejecting mid-run rolls back only where the controller can hear it (see canAbort).
       const rollsBack = type !== 'confirm-rollout' && canAbort(input);
+      let rejectConfirm = `Reject the ${GATE_LABEL[type]} of ${key}? It stays halted: add a rollback webhook on this backend to roll back automatically.`;
+      if (rollsBack) rejectConfirm = `Reject the ${GATE_LABEL[type]} of ${key}? The canary is rolled back.`;
+      else if (type === 'confirm-rollout') {
+        rejectConfirm = `Reject the rollout of ${key}? It stays waiting until a new revision is deployed.`;
+      }
       out.push({
         id: 'reject',
         label: `Reject ${GATE_LABEL[type]}`,
         gate: hook,
         gateType: type,
         destructive: true,
-        confirm: rollsBack
-          ? `Reject the ${GATE_LABEL[type]} of ${key}? The canary is rolled back.`
-          : type === 'confirm-rollout'
-            ? `Reject the rollout of ${key}? It stays waiting until a new revision is deployed.`
-            : `Reject the ${GATE_LABEL[type]} of ${key}? It stays halted: add a rollback webhook on this backend to roll back automatically.`,
+        confirm: rejectConfirm,
       });
     }
   }
