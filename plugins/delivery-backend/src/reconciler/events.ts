@@ -43,6 +43,11 @@ export const texts = {
   rollbackHookQuiet: (hook: string) => `Rollback hook ${hook} not signaling a rollback`,
   rollbackHookPassed: (hook: string) => `Rollback check ${hook} passed`,
   rollbackManual: (ids: CanaryIds) => `Rolling back ${c(ids)} manual webhook invoked`,
+  // Ours, not Flagger's: portal requests name who asked (docs/actions.md).
+  aborted: (ids: CanaryIds, actor: string, comment?: string) =>
+    `Rolling back ${c(ids)}: aborted by ${actor}${comment ? ` — "${comment}"` : ''}`,
+  promoteNow: (ids: CanaryIds, actor: string, comment?: string) =>
+    `Promoting ${c(ids)} now, skipping the remaining analysis: requested by ${actor}${comment ? ` — "${comment}"` : ''}`,
   postRolloutFailed: (hook: string, err: string) => `Post-rollout hook ${hook} failed ${err}`,
   postRolloutPassed: (hook: string) => `Post-rollout check ${hook} passed`,
 
@@ -103,6 +108,7 @@ export const alertTexts = {
   waitingPromotion: () => 'Canary promotion is waiting for approval.',
   waitingTrafficIncrease: () => 'Canary traffic increase is waiting for approval.',
   rollbackManual: () => 'Rolling back manual webhook invoked',
+  aborted: (actor: string) => `Rolling back: aborted by ${actor}`,
   thresholdReached: (n: number) => `Failed checks threshold reached ${n}`,
   promotionFailed: (err: string) => `Promotion failed, primary not ready: ${err}`,
 };

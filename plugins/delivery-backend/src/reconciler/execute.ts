@@ -192,6 +192,11 @@ export async function executeActions(o: ExecuteOptions): Promise<ExecuteResult> 
         for (const a of post.actions) await event(a.eventType, a.message);
         return undefined;
       }
+      case 'clearAnnotations': {
+        const annotations = Object.fromEntries(action.keys.map(k => [k, null]));
+        await writer.mergePatch(KINDS.canary, ns, name, { metadata: { annotations } }, { signal });
+        return undefined;
+      }
       default:
         throw new Error(`unknown action ${(action as TickAction).type}`);
     }

@@ -1,4 +1,5 @@
 import { effectiveAnalysis, type Canary } from '@delivery/plugin-delivery-common';
+import { ABORT_ANNOTATION, PROMOTE_NOW_ANNOTATION, readActionIntents } from '../actions/intents';
 import { KINDS, type ObjectReader, type ResourceKind } from '../kube/types';
 import { analysisStrategy, type Router } from '../routers/router';
 import type { RouterFactory } from '../routers/factory';
@@ -7,6 +8,7 @@ import { configRefsOf } from './configTracking';
 import type {
   ConfigMapObject,
   Observation,
+  PortalIntents,
   ReconcilerSettings,
   SecretObject,
   ServiceObject,
@@ -72,6 +74,20 @@ export function observeCanary({ reader, canary, router, provider, resumed }: Obs
       abMatch: caps.abMatch,
     },
     resumed,
+    intents: portalIntents(canary),
+  };
+}
+
+/** The portal's requests on this Canary (annotations, docs/actions.md), undefined when there are none. */
+export function portalIntents(canary: Canary): PortalIntents | undefined {
+  const { promoteNow, abort, obsolete } = readActionIntents(canary);
+  if (!promoteNow && !abort && !obsolete.length) return undefined;
+  const intent = (annotation: string, i: typeof abort) =>
+    i && { annotation, actor: i.actor, ...(i.comment ? { comment: i.comment } : {}) };
+  return {
+    ...(promoteNow ? { promoteNow: intent(PROMOTE_NOW_ANNOTATION, promoteNow) } : {}),
+    ...(abort ? { abort: intent(ABORT_ANNOTATION, abort) } : {}),
+    obsolete,
   };
 }
 

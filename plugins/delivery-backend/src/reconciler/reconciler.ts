@@ -8,6 +8,7 @@ import type { ClusterCache } from '../kube/cache';
 import { KubeHttpClient } from '../kube/clusters';
 import { LeaderElector, type LeaderElectorOptions } from '../kube/lease';
 import { KubeObjectWriter } from '../kube/writer';
+import { ABORT_ANNOTATION, PROMOTE_NOW_ANNOTATION } from '../actions/intents';
 import { WebhookCaller } from '../webhooks/call';
 import type { GateResolver } from '../webhooks/gates';
 import type { WatchEvent } from '../kube/listWatch';
@@ -38,6 +39,14 @@ export interface ClusterReconcilerOptions {
 }
 
 const keyOf = (ns: string | undefined, name: string) => `${ns ?? 'default'}/${name}`;
+
+/** A portal request that is new on this Canary (annotations do not bump generation). */
+function newIntent(obj: KubeObject, old: KubeObject | undefined): boolean {
+  return [PROMOTE_NOW_ANNOTATION, ABORT_ANNOTATION].some(k => {
+    const now = obj.metadata.annotations?.[k];
+    return now !== undefined && now !== old?.metadata.annotations?.[k];
+  });
+}
 
 function templateOf(obj: KubeObject | undefined): string {
   return JSON.stringify((obj as { spec?: { template?: unknown } } | undefined)?.spec?.template ?? null);
@@ -146,7 +155,8 @@ export class ClusterReconciler {
       return;
     }
     // Status writes (ours) do not bump generation; spec edits and new canaries do and are ticked at once.
-    if (e.type === 'add' || e.object.metadata.generation !== e.old?.metadata.generation) {
+    // A portal request is carried out at once rather than at the next interval.
+    if (e.type === 'add' || e.object.metadata.generation !== e.old?.metadata.generation || newIntent(e.object, e.old)) {
       this.scheduler?.schedule(key, this.clock.now(), 'event');
     }
   }

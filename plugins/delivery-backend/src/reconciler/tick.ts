@@ -138,6 +138,15 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
   });
   req.stop.throwIfAborted();
 
+  const ref: CanaryRef = { cluster: deps.cluster, namespace: req.namespace, name: req.name };
+  // Recorded before the writes: the run tracker ends the run as soon as it sees the new phase, and an actor recorded
+  // after that would attach to no run.
+  for (const a of plan.actors ?? []) {
+    deps.history
+      ?.recordAction(ref, { ...a, time: deps.now().toISOString() })
+      .catch(e => logger.warn(`history: ${a.action} by ${a.actor} not recorded: ${(e as Error).message}`));
+  }
+
   // Post-rollout hooks run after the status write, with the write budget rather than the analysis deadline.
   const postEffects = createTickEffects({ ...effectsOptions, deadline: writeSignal });
   const executed = await executeActions({
@@ -151,7 +160,6 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
     onAlert: a => logger.info(`canary ${req.namespace}/${req.name} alert (${a.severity}): ${a.message}`),
   });
 
-  const ref: CanaryRef = { cluster: deps.cluster, namespace: req.namespace, name: req.name };
   for (const t of executed.error ? [] : plan.transitions) {
     logger.info(`canary ${req.namespace}/${req.name}: ${t.from || '(new)'} → ${t.to}: ${t.reason}`);
   }

@@ -195,6 +195,22 @@ export interface Observation {
    * `status.lastTransitionTime` as the time of the last step so a restart never steps early.
    */
   resumed?: boolean;
+  /** The portal's requests for this run (annotations read by the shell; see docs/actions.md). */
+  intents?: PortalIntents;
+}
+
+/** One request from the portal: who asked, and the annotation that carries it (cleared once acted on). */
+export interface PortalIntent {
+  annotation: string;
+  actor: string;
+  comment?: string;
+}
+
+export interface PortalIntents {
+  promoteNow?: PortalIntent;
+  abort?: PortalIntent;
+  /** Annotations of another run or unreadable: cleared without acting. */
+  obsolete: string[];
 }
 
 export interface ReconcilerSettings {
@@ -290,7 +306,9 @@ export type TickAction =
   /** Write the whole status (the core computed lastTransitionTime and conditions). */
   | { type: 'patchStatus'; status: CanaryStatus }
   /** Run the post-rollout hooks with this payload phase; see decide/hooks.ts runPostRolloutHooks. */
-  | { type: 'runPostRolloutHooks'; phase: 'Succeeded' | 'Failed' };
+  | { type: 'runPostRolloutHooks'; phase: 'Succeeded' | 'Failed' }
+  /** Merge-patch these Canary annotations to null (portal intents acted on or obsolete). */
+  | { type: 'clearAnnotations'; keys: string[] };
 
 /** A phase change, for the history (runs start, restart, end). */
 export interface PhaseTransition {
@@ -323,4 +341,6 @@ export interface TickPlan {
   intervalMs: number;
   /** When set, the next tick must not run before this time (ISO). */
   notBefore?: string;
+  /** Portal requests this tick carried out, for the history (who promoted or aborted the run). */
+  actors?: Array<{ actor: string; action: 'promote-now' | 'abort'; comment?: string }>;
 }

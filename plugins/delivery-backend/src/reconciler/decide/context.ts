@@ -65,6 +65,10 @@ export class TickContext {
   readonly actions: TickAction[] = [];
   readonly checks: AnalysisCheck[] = [];
   readonly transitions: PhaseTransition[] = [];
+  /** Portal requests carried out by this tick, for the history. */
+  readonly actors: NonNullable<TickPlan['actors']> = [];
+  /** Canary annotations to remove once the tick's other writes are done. */
+  private readonly clearedAnnotations = new Set<string>();
 
   constructor(options: TickContextOptions) {
     this.obs = options.observation;
@@ -117,6 +121,11 @@ export class TickContext {
   writeConditions(conditions: CanaryStatus['conditions']): void {
     this.status = { ...this.status, conditions };
     this.actions.push({ type: 'patchStatus', status: structuredClone(this.status) });
+  }
+
+  /** Removes these annotations after every other write of the tick (so a failed write leaves the request pending). */
+  clearAnnotations(keys: Array<string | undefined>): void {
+    for (const key of keys) if (key) this.clearedAnnotations.add(key);
   }
 
   check(check: Omit<AnalysisCheck, 'time'>): void {
@@ -199,14 +208,16 @@ export class TickContext {
   }
 
   plan(outcome: TickOutcome, notBefore?: string): TickPlan {
+    const clear = [...this.clearedAnnotations];
     return {
-      actions: this.actions,
+      actions: clear.length ? [...this.actions, { type: 'clearAnnotations', keys: clear }] : this.actions,
       checks: this.checks,
       transitions: this.transitions,
       phase: this.phase,
       outcome,
       intervalMs: this.intervalMs,
       ...(notBefore ? { notBefore } : {}),
+      ...(this.actors.length ? { actors: this.actors } : {}),
     };
   }
 }

@@ -25,6 +25,7 @@ import { adoptForeignSpecHash, hasRevisionChanged, shouldAdvance } from './chang
 import { TickContext } from './context';
 import { confirmRollout, preRollout, rollbackRequested, rolloutHooks } from './hooks';
 import { bootstrap, scaleUpReplicas } from './initialize';
+import { abortRun, actionableIntents, promoteNow } from './intents';
 import { runMetricChecks } from './metrics';
 import { finalise, promoteWithoutAnalysis, promotionTrafficShift } from './promotion';
 import { failPromotion, rollback } from './rollback';
@@ -73,9 +74,12 @@ export async function decide(input: DecideInput): Promise<TickPlan> {
   }
   if (invalid) return ctx.plan('invalid');
 
+  const intents = actionableIntents(ctx);
   // A restarted controller resumes from status; it must not take the next step before one interval has passed.
+  // A person's request is not a timed step: it is carried out at once.
   const lastStep = Date.parse(ctx.status.lastTransitionTime ?? '');
-  if (input.observation.resumed && STEPPING.includes(ctx.phase) && Number.isFinite(lastStep)) {
+  const requested = Boolean(intents.abort || intents.promoteNow);
+  if (input.observation.resumed && !requested && STEPPING.includes(ctx.phase) && Number.isFinite(lastStep)) {
     const due = lastStep + ctx.intervalMs;
     if (due > ctx.now.getTime()) return ctx.plan('deferred', new Date(due).toISOString());
   }
@@ -147,6 +151,13 @@ export async function decide(input: DecideInput): Promise<TickPlan> {
     return ctx.plan('advanced');
   }
 
+  // Portal abort: after the restart check, so a request for the previous revision never fails a new one; before
+  // canary readiness, so a canary that never becomes ready can still be aborted.
+  if (intents.abort) {
+    abortRun(ctx, intents.abort);
+    return ctx.plan('advanced');
+  }
+
   // 17. canary readiness: waiting never counts as a failed check
   const canaryReady = canaryReadiness(ctx.target!, { ...readinessInput, readyThreshold: thresholds.canary });
   if (!canaryReady.ready) {
@@ -166,6 +177,12 @@ export async function decide(input: DecideInput): Promise<TickPlan> {
     ctx.warning(texts.rollbackManual(ctx.ids));
     ctx.alert('warn', alertTexts.rollbackManual());
     rollback(ctx, 'rollback webhook');
+    return ctx.plan('advanced');
+  }
+
+  // Portal promote-now: readiness above still applies; remaining steps, gates and the failed-check threshold do not.
+  if (intents.promoteNow) {
+    promoteNow(ctx, intents.promoteNow);
     return ctx.plan('advanced');
   }
 

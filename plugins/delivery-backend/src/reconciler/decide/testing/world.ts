@@ -17,6 +17,7 @@ import type {
   Workload,
 } from '../../types';
 import { DEFAULT_SETTINGS } from '../../types';
+import { portalIntents } from '../../observe';
 
 /**
  * A tiny simulated cluster for tick-by-tick tests: it turns observations into `decide` input, applies the
@@ -113,6 +114,7 @@ export class World {
       provider: this.provider,
       routerCapabilities: this.caps,
       resumed,
+      intents: portalIntents(this.canary),
     });
   }
 
@@ -222,6 +224,9 @@ export class World {
           break;
         }
         case 'reconcileRouter':
+          break;
+        case 'clearAnnotations':
+          for (const key of a.keys) delete this.canary.metadata.annotations?.[key];
           break;
         default:
           throw new Error(`unhandled action ${(a as TickAction).type}`);
