@@ -19,6 +19,8 @@ export interface RecordedSignal {
 export interface DeliveryTestBackend {
   /** GET on /api/delivery as `user` (default user:default/guest), returning status, body and server time. */
   get<T = any>(path: string, user?: string): Promise<{ status: number; body: T; ms: number }>;
+  /** POST of a JSON body on /api/delivery as `user`. */
+  post<T = any>(path: string, body: unknown, user: string): Promise<{ status: number; body: T }>;
   signals: RecordedSignal[];
   stop(): Promise<void>;
 }
@@ -94,6 +96,15 @@ export async function startDeliveryBackend(o: DeliveryTestBackendOptions): Promi
       });
       const body = await res.json();
       return { status: res.status, body, ms: performance.now() - started };
+    },
+    async post(path, body, user) {
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { Authorization: mockCredentials.user.header(user), 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      });
+      return { status: res.status, body: await res.json() };
     },
     stop: () => backend.stop(),
   };
