@@ -212,7 +212,7 @@ export class ClusterReconciler {
     this.o.logger.debug(
       `canary ${job.key}: ${job.reason} tick → ${result.outcome}${result.notBefore ? ` until ${new Date(result.notBefore).toISOString()}` : ''}`,
     );
-    const next = Math.max(result.notBefore ?? started + result.intervalMs, this.clock.now());
+    const next = Math.max(result.notBefore ?? (result.decidedAt ?? started) + result.intervalMs, this.clock.now());
     // A tick that decided nothing must not spend the restart rule: its retry is still a resume.
     const decided = result.outcome !== 'cache-not-synced' && result.outcome !== 'invalid-spec';
     return { next, reason: decided ? 'interval' : job.reason };

@@ -54,6 +54,11 @@ export interface TickResult {
   outcome: TickOutcome | 'invalid-spec' | 'cache-not-synced';
   intervalMs: number;
   notBefore?: number;
+  /**
+   * When the decision was taken (after waiting for the cache). The next interval counts from here, not from when
+   * the tick was dequeued: a tick that waited for its own last writes must not make the next step come early.
+   */
+  decidedAt?: number;
   written: WrittenObject[];
   actionError?: string;
 }
@@ -130,11 +135,12 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
     metricsServer: deps.metricsServer,
     stop: req.stop,
   };
+  const decidedAt = deps.now();
   const plan = await decide({
     observation,
     effects: createTickEffects({ ...effectsOptions, deadline: ioDeadline }),
     settings,
-    now: deps.now(),
+    now: decidedAt,
   });
   req.stop.throwIfAborted();
 
@@ -176,6 +182,7 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
     outcome: plan.outcome,
     intervalMs: plan.intervalMs,
     notBefore: plan.notBefore ? Date.parse(plan.notBefore) : undefined,
+    decidedAt: decidedAt.getTime(),
     written: writer.written,
     actionError: executed.error?.message,
   };
