@@ -128,12 +128,20 @@ describe('FleetAggregator', () => {
     await until(() => stateOf(f, 'dev') === 'synced', 'synced');
     const ref = { cluster: 'dev', namespace: NS, name: 'podinfo' };
     expect(f.targetLabels(ref)?.labelSets[0]).toEqual({ app: 'podinfo' });
+    const byId = (id: string) => [...f.rowsForKubernetesId(id)].map(s => s.name);
+    expect(byId('podinfo')).toEqual([]);
     const relabelled = deployment('podinfo', 'podinfo:6.1');
     relabelled.metadata.labels = { app: 'podinfo', 'backstage.io/kubernetes-id': 'podinfo' };
     t.put(KINDS.deployment, relabelled);
     expect(f.targetLabels(ref)?.labelSets[0]).toEqual({ app: 'podinfo', 'backstage.io/kubernetes-id': 'podinfo' });
+    expect(byId('podinfo')).toEqual(['podinfo']);
+    relabelled.metadata.labels = { app: 'podinfo', 'backstage.io/kubernetes-id': 'shop-frontend' };
+    t.put(KINDS.deployment, relabelled);
+    expect(byId('podinfo')).toEqual([]);
+    expect(byId('shop-frontend')).toEqual(['podinfo']);
     t.remove(KINDS.canary, NS, 'podinfo');
     expect(f.targetLabels(ref)).toBeUndefined();
+    expect(byId('shop-frontend')).toEqual([]);
   });
 
   it('shows the newest Warning event as the message, and keeps events per canary', async () => {

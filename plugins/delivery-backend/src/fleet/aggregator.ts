@@ -7,7 +7,8 @@ import { observedProjectorFor } from '../kube/projectors';
 import { yieldToEventLoop } from '../kube/backoff';
 import { KINDS, KubeObject, ObjectReader } from '../kube/types';
 import { clusterHealth } from './health';
-import { TargetLabels } from './entityIndex';
+import { TargetLabels, kubernetesIdsOf } from './entityIndex';
+import { searchTextOf } from './fleetQuery';
 import { KubeEvent, buildSummary, templateLabelsOf } from './summary';
 
 /** Every kind the aggregator watches per cluster; router CRDs may be absent, so they are optional. */
@@ -17,6 +18,7 @@ export const FLEET_WATCHES: Array<WatchSpec & { optional?: boolean }> = [
   { kind: KINDS.alertProvider },
   { kind: KINDS.deployment },
   { kind: KINDS.daemonSet },
+  { kind: KINDS.service },
   { kind: KINDS.ingress },
   { kind: KINDS.event, fieldSelector: 'involvedObject.kind=Canary' },
   { kind: KINDS.trafficSplit, optional: true },
@@ -62,6 +64,8 @@ interface ClusterState {
   owners: Map<string, string[]>;
   /** Target labels per canary, kept with the row so entity reads do not look up two caches per row. */
   labels: Map<string, TargetLabels>;
+  /** kubernetes-id label value of a row's target → row keys, so an entity tab touches only its own rows. */
+  byKubernetesId: Map<string, string[]>;
   /** `<ns>/<targetName>` → canary names targeting it. */
   targets: Map<string, Set<string>>;
   /** `<ns>/<canary>` → events by event name. */
@@ -81,6 +85,8 @@ export class FleetAggregator {
   private readonly eventListeners = new Set<(cluster: string, e: KubeEvent) => void>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly now: () => number;
+  /** Lower-case search text per row object; a recomputed row is a new object, so entries never go stale. */
+  private readonly searchTexts = new WeakMap<CanarySummary, string>();
   private started = false;
 
   constructor(private readonly o: FleetOptions) {
@@ -93,6 +99,7 @@ export class FleetAggregator {
         rows: new Map(),
         owners: new Map(),
         labels: new Map(),
+        byKubernetesId: new Map(),
         targets: new Map(),
         events: new Map(),
         snapshotRows: o.snapshot ? snapshotRows : undefined,
@@ -160,6 +167,30 @@ export class FleetAggregator {
   /** Every row, live or from the snapshot for clusters that have not re-synced yet. */
   *summaries(): Iterable<CanarySummary> {
     for (const st of this.clusters.values()) yield* (st.snapshotRows ?? st.rows).values();
+  }
+
+  /**
+   * The rows whose target carries `backstage.io/kubernetes-id: <id>`, plus every row of a cluster still served from
+   * the snapshot (those have no live target yet), for the caller to match exactly.
+   */
+  *rowsForKubernetesId(id: string): Iterable<CanarySummary> {
+    for (const st of this.clusters.values()) {
+      if (st.snapshotRows) {
+        yield* st.snapshotRows.values();
+        continue;
+      }
+      for (const key of st.byKubernetesId.get(id) ?? []) {
+        const row = st.rows.get(key);
+        if (row) yield row;
+      }
+    }
+  }
+
+  /** `searchTextOf(row)`, computed once per row version. */
+  searchText(row: CanarySummary): string {
+    let text = this.searchTexts.get(row);
+    if (text === undefined) this.searchTexts.set(row, (text = searchTextOf(row)));
+    return text;
   }
 
   summary(ref: CanaryRef): CanarySummary | undefined {
@@ -282,7 +313,7 @@ export class FleetAggregator {
     const key = nsName(ns, name);
     const had = st.rows.delete(key);
     st.owners.delete(key);
-    st.labels.delete(key);
+    this.setLabels(st, key, undefined);
     if (had && !st.snapshotRows) this.emit({ ref: { cluster: st.source.name, namespace: ns, name } });
   }
 
@@ -308,11 +339,31 @@ export class FleetAggregator {
     });
     const key = nsName(ns, name);
     st.owners.set(key, match?.owners ?? []);
-    st.labels.set(key, labels);
+    this.setLabels(st, key, labels);
     const prev = st.rows.get(key);
     st.rows.set(key, summary);
     if (!st.snapshotRows && (!prev || JSON.stringify(prev) !== JSON.stringify(summary))) {
       this.emit({ ref: summary, summary, canary });
+    }
+  }
+
+  private setLabels(st: ClusterState, key: string, labels: TargetLabels | undefined) {
+    const old = st.labels.get(key);
+    if (labels) st.labels.set(key, labels);
+    else st.labels.delete(key);
+    const oldIds = old ? kubernetesIdsOf(old) : [];
+    const ids = labels ? kubernetesIdsOf(labels) : [];
+    // Most recomputes come from status changes that leave the target's labels as they were.
+    if (oldIds.length === ids.length && oldIds.every((id, i) => id === ids[i])) return;
+    for (const id of oldIds) {
+      const keys = st.byKubernetesId.get(id)?.filter(k => k !== key);
+      if (keys?.length) st.byKubernetesId.set(id, keys);
+      else st.byKubernetesId.delete(id);
+    }
+    for (const id of ids) {
+      const keys = st.byKubernetesId.get(id);
+      if (keys) keys.push(key);
+      else st.byKubernetesId.set(id, [key]);
     }
   }
 

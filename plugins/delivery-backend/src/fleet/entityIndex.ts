@@ -86,6 +86,28 @@ export function entityMatcher(entity: Entity): EntityMatcher | undefined {
   };
 }
 
+/**
+ * The kubernetes-id when it is the matcher's only selector (the common case): then exactly the targets carrying that
+ * label value match, and a fleet index by that value finds them without walking every row.
+ */
+export function kubernetesIdOnly(matcher: EntityMatcher): string | undefined {
+  if (matcher.selectors.length !== 1) return undefined;
+  const [sel] = matcher.selectors;
+  const [req] = sel;
+  if (sel.length !== 1 || req.op !== 'in' || req.key !== KUBERNETES_ID_LABEL || req.values.length !== 1) return undefined;
+  return req.values[0];
+}
+
+/** The distinct kubernetes-id label values of a target (workload and pod template labels). */
+export function kubernetesIdsOf(target: TargetLabels): string[] {
+  const ids: string[] = [];
+  for (const labels of target.labelSets) {
+    const id = labels?.[KUBERNETES_ID_LABEL];
+    if (id !== undefined && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
 export function targetMatches(matcher: EntityMatcher, target: TargetLabels): boolean {
   if (matcher.namespace && matcher.namespace !== target.namespace) return false;
   return matcher.selectors.some(sel => target.labelSets.some(labels => labels && matchesSelector(sel, labels)));

@@ -50,9 +50,24 @@ describe('queryFleet paging over a big fleet', () => {
     ['name', 'desc', 100],
     ['updated', 'desc', 0],
     ['cluster', 'asc', 250],
+    // A page ending past the streamed bound is collected and sorted instead.
+    ['name', 'asc', 3000],
   ] as const)('sort=%p order=%p offset=%p gives the same page as sorting everything', (sort, order, offset) => {
     const page = queryFleet(rows, { sort, order, offset, limit: 50 });
     expect(page.total).toBe(rows.length);
     expect(page.items).toEqual(naive(sort, order).slice(offset, offset + 50));
+  });
+
+  it('counts and pages only the visible rows, and searches the text it is given', () => {
+    const visible = (s: CanarySummary) => s.cluster !== 'c0';
+    const seen = rows.filter(visible);
+    const page = queryFleet(rows, { limit: 50 }, { visible });
+    expect(page.total).toBe(seen.length);
+    expect(page.items).toEqual(naive('name', 'asc').filter(visible).slice(0, 50));
+    const failed = seen.filter(s => s.phase === 'Failed').length;
+    expect(page.phaseCounts.Failed).toBe(failed);
+    const searched = queryFleet(rows, { search: 'MARKED' }, { searchText: s => (s.name === 'svc-7' ? 'marked' : '') });
+    expect(searched.total).toBe(rows.filter(s => s.name === 'svc-7').length);
+    expect(searched.total).toBeGreaterThan(0);
   });
 });

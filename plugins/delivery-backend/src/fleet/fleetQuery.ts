@@ -35,40 +35,77 @@ function compare(a: CanarySummary, b: CanarySummary, sort: NonNullable<FleetQuer
   );
 }
 
+/** The lower-case text a fleet search matches against. */
+export function searchTextOf(s: CanarySummary): string {
+  return `${s.cluster}/${s.namespace}/${s.name} ${s.targetName} ${(s.entityRefs ?? []).join(' ')}`.toLowerCase();
+}
+
+export interface QueryFleetOptions {
+  /** Rows the caller may read; omitted when every row is visible. Evaluated after the cheaper filters. */
+  visible?: (s: CanarySummary) => boolean;
+  /** Cached `searchTextOf`, so a search does not build and lower-case a string per row per request. */
+  searchText?: (s: CanarySummary) => string;
+}
+
+/** The first `k` rows in `cmp` order of those offered, kept sorted by binary insertion. */
+class TopK<T> {
+  readonly rows: T[] = [];
+  constructor(private readonly k: number, private readonly cmp: (a: T, b: T) => number) {}
+
+  offer(r: T) {
+    const { rows, k, cmp } = this;
+    if (rows.length === k && cmp(r, rows[k - 1]) >= 0) return;
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(r, rows[mid]) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    rows.splice(lo, 0, r);
+    if (rows.length > k) rows.pop();
+  }
+}
+
+/** Above this page end, rows are collected and sorted; below it, the page is kept by bounded insertion. */
+const STREAMED_PAGE_END = 2000;
+
 /** Filters, counts phases (before paging, after the other filters), sorts and pages summaries. Pure. */
 export function queryFleet(
   rows: Iterable<CanarySummary>,
   query: FleetQuery,
+  options: QueryFleetOptions = {},
 ): { items: CanarySummary[]; total: number; offset: number; limit: number; phaseCounts: Record<string, number> } {
   const clusters = query.cluster?.length ? new Set(query.cluster) : undefined;
   const namespaces = query.namespace?.length ? new Set(query.namespace) : undefined;
   const phases = query.phase?.length ? new Set<string>(query.phase) : undefined;
   const search = query.search?.trim().toLowerCase();
-  const phaseCounts: Record<string, number> = {};
-  const matched: CanarySummary[] = [];
-  for (const s of rows) {
-    if (clusters && !clusters.has(s.cluster)) continue;
-    if (namespaces && !namespaces.has(s.namespace)) continue;
-    if (query.needsAttention !== undefined && s.needsAttention !== query.needsAttention) continue;
-    if (
-      search &&
-      !`${s.cluster}/${s.namespace}/${s.name} ${s.targetName} ${(s.entityRefs ?? []).join(' ')}`
-        .toLowerCase()
-        .includes(search)
-    ) {
-      continue;
-    }
-    const phase = s.phase || 'Unknown';
-    phaseCounts[phase] = (phaseCounts[phase] ?? 0) + 1;
-    if (phases && !phases.has(s.phase)) continue;
-    matched.push(s);
-  }
+  const { visible, searchText = searchTextOf } = options;
   const sort = query.sort ?? 'name';
   const sign = query.order === 'desc' ? -1 : 1;
   const offset = Math.max(0, query.offset ?? 0);
   const limit = Math.min(MAX_FLEET_LIMIT, Math.max(1, query.limit ?? DEFAULT_FLEET_LIMIT));
-  const page = firstSorted(matched, offset + limit, (a, b) => sign * compare(a, b, sort)).slice(offset);
-  return { items: page, total: matched.length, offset, limit, phaseCounts };
+  const cmp = (a: CanarySummary, b: CanarySummary) => sign * compare(a, b, sort);
+  // A small page of a big fleet keeps only its first rows while walking, so no array of every match is built.
+  const top = offset + limit <= STREAMED_PAGE_END ? new TopK(offset + limit, cmp) : undefined;
+  const phaseCounts: Record<string, number> = {};
+  const matched: CanarySummary[] = [];
+  let total = 0;
+  for (const s of rows) {
+    if (clusters && !clusters.has(s.cluster)) continue;
+    if (namespaces && !namespaces.has(s.namespace)) continue;
+    if (query.needsAttention !== undefined && s.needsAttention !== query.needsAttention) continue;
+    if (search && !searchText(s).includes(search)) continue;
+    if (visible && !visible(s)) continue;
+    const phase = s.phase || 'Unknown';
+    phaseCounts[phase] = (phaseCounts[phase] ?? 0) + 1;
+    if (phases && !phases.has(s.phase)) continue;
+    total++;
+    if (top) top.offer(s);
+    else matched.push(s);
+  }
+  const page = (top ? top.rows : firstSorted(matched, offset + limit, cmp)).slice(offset);
+  return { items: page, total, offset, limit, phaseCounts };
 }
 
 /**
@@ -77,18 +114,7 @@ export function queryFleet(
  */
 export function firstSorted<T>(rows: T[], k: number, cmp: (a: T, b: T) => number): T[] {
   if (k * 8 >= rows.length) return [...rows].sort(cmp).slice(0, k);
-  const top: T[] = [];
-  for (const r of rows) {
-    if (top.length === k && cmp(r, top[k - 1]) >= 0) continue;
-    let lo = 0;
-    let hi = top.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cmp(r, top[mid]) < 0) hi = mid;
-      else lo = mid + 1;
-    }
-    top.splice(lo, 0, r);
-    if (top.length > k) top.pop();
-  }
-  return top;
+  const top = new TopK(k, cmp);
+  for (const r of rows) top.offer(r);
+  return top.rows;
 }

@@ -30,16 +30,17 @@ export function matchesCanaryFilter(
 
 /**
  * Turns the caller's `delivery.canary.read` decision into a predicate over canaries: one permission round-trip per
- * request, then conditions are applied in memory to the cached rows. DENY throws NotAllowedError.
+ * request, then conditions are applied in memory to the cached rows. DENY throws NotAllowedError. ALLOW returns
+ * undefined, so callers can skip building a permission resource per row when every row is visible anyway.
  */
 export async function canaryReadFilter(
   permissions: PermissionsService,
   credentials: BackstageCredentials,
-): Promise<(resource: CanaryPermissionResource) => boolean> {
+): Promise<((resource: CanaryPermissionResource) => boolean) | undefined> {
   const [decision] = await permissions.authorizeConditional([{ permission: deliveryCanaryReadPermission }], {
     credentials,
   });
-  if (decision.result === AuthorizeResult.ALLOW) return () => true;
+  if (decision.result === AuthorizeResult.ALLOW) return undefined;
   if (decision.result !== AuthorizeResult.CONDITIONAL) {
     throw new NotAllowedError('delivery.canary.read is not granted to you');
   }

@@ -51,6 +51,8 @@ const fleet: FleetReadModel = {
   summary: (ref: CanaryRef) => rows.find(r => canaryKey(r) === canaryKey(ref)),
   owners: (ref: CanaryRef) => (ref.namespace === 'team-a' ? ['group:default/team-a'] : []),
   targetLabels: (ref: CanaryRef) => labels[canaryKey(ref)],
+  // A superset on purpose (every row): the router must still match each candidate exactly.
+  rowsForKubernetesId: jest.fn((_id: string) => rows),
 };
 
 const entity = (name: string, annotations: Record<string, string>): Entity => ({
@@ -183,8 +185,12 @@ describe('delivery router', () => {
       selector: 'backstage.io/kubernetes-id=podinfo',
     });
     expect(byId.body.notInstalled).toBe(false);
+    expect(fleet.rowsForKubernetesId).toHaveBeenCalledWith('podinfo');
+    (fleet.rowsForKubernetesId as jest.Mock).mockClear();
     const bySelector = await request(server).get('/api/delivery/entity-canaries?entityRef=checkout');
     expect(bySelector.body.items.map(canaryKey)).toEqual(['dev/team-b/checkout']);
+    // A label selector cannot be answered from the kubernetes-id index.
+    expect(fleet.rowsForKubernetesId).not.toHaveBeenCalled();
   });
 
   it('answers 404 for an entity the caller cannot see in the catalog', async () => {

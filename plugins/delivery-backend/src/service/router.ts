@@ -20,7 +20,7 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { TargetLabels, entityMatcher, targetMatches } from '../fleet/entityIndex';
+import { TargetLabels, entityMatcher, kubernetesIdOnly, targetMatches } from '../fleet/entityIndex';
 import { MAX_FLEET_LIMIT, queryFleet } from '../fleet/fleetQuery';
 import { canaryReadFilter } from './canaryAccess';
 import { parseInput } from './validation';
@@ -36,6 +36,10 @@ export interface FleetReadModel extends ClusterHealthSource {
   summary(ref: CanaryRef): CanarySummary | undefined;
   owners(ref: CanaryRef): string[];
   targetLabels(ref: CanaryRef): TargetLabels | undefined;
+  /** A superset of the rows whose target has this kubernetes-id label value; without it every row is scanned. */
+  rowsForKubernetesId?(id: string): Iterable<CanarySummary>;
+  /** Cached lower-case search text of a row (see searchTextOf). */
+  searchText?(row: CanarySummary): string;
 }
 
 export interface RouterOptions {
@@ -119,11 +123,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const visibleFilter = async (req: express.Request) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const allowed = await canaryReadFilter(permissions, credentials);
-    return {
-      credentials,
-      visible: (s: CanarySummary) =>
-        allowed({ cluster: s.cluster, namespace: s.namespace, name: s.name, owners: fleet.owners(s) }),
-    };
+    // Undefined when every row is visible: no permission resource is built per row then.
+    const visible =
+      allowed &&
+      ((s: CanarySummary) => allowed({ cluster: s.cluster, namespace: s.namespace, name: s.name, owners: fleet.owners(s) }));
+    return { credentials, visible };
   };
 
   router.get('/clusters', async (req, res) => {
@@ -134,8 +138,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/fleet', async (req, res) => {
     const query = parseInput(fleetQuery, req.query, 'query');
     const { visible } = await visibleFilter(req);
-    const rows = [...fleet.summaries()].filter(visible);
-    const page = queryFleet(rows, { ...query, phase: query.phase as FleetPage['items'][number]['phase'][] });
+    const page = queryFleet(
+      fleet.summaries(),
+      { ...query, phase: query.phase as FleetPage['items'][number]['phase'][] },
+      { visible, searchText: fleet.searchText && (s => fleet.searchText!(s)) },
+    );
     const body: FleetPage = { ...page, clusters: fleet.clusterHealth() };
     res.json(body);
   });
@@ -156,12 +163,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const matcher = entityMatcher(entity);
     const items: CanarySummary[] = [];
     if (matcher) {
-      for (const s of fleet.summaries()) {
+      const id = kubernetesIdOnly(matcher);
+      const candidates = id !== undefined && fleet.rowsForKubernetesId ? fleet.rowsForKubernetesId(id) : fleet.summaries();
+      for (const s of candidates) {
         if (matcher.namespace && s.namespace !== matcher.namespace) continue;
         const labels = fleet.targetLabels(s);
         // Rows served from the warm-start snapshot have no live target yet: trust their recorded entity refs.
         const belongs = labels ? targetMatches(matcher, labels) : (s.entityRefs ?? []).includes(ref);
-        if (belongs && visible(s)) items.push(s);
+        if (belongs && (!visible || visible(s))) items.push(s);
       }
     }
     items.sort((a, b) => `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(`${b.cluster}/${b.namespace}/${b.name}`));
@@ -183,7 +192,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const { credentials, visible } = await visibleFilter(req);
     const summary = fleet.summary(ref);
     // A canary the caller may not read is reported like a missing one, so its existence is not revealed.
-    if (!summary || !visible(summary)) {
+    if (!summary || (visible && !visible(summary))) {
       throw new NotFoundError(`canary ${ref.cluster}/${ref.namespace}/${ref.name} not found`);
     }
     const body = await details.details(ref);
