@@ -80,6 +80,20 @@ type Workload = KubeObject & {
   status?: { readyReplicas?: number; updatedReplicas?: number; numberReady?: number; desiredNumberScheduled?: number };
 };
 
+type ServiceObject = KubeObject & { spec?: { selector?: Record<string, string>; clusterIP?: string } };
+
+/** Which pods a generated Service sends traffic to, and its address: "selects primary · ClusterIP 10.0.0.7". */
+export function serviceStatus(service: ServiceObject): string {
+  const values = Object.values(service.spec?.selector ?? {});
+  let selects = 'no selector';
+  if (values.length) selects = values.some(v => v.endsWith('-primary')) ? 'selects primary' : 'selects canary';
+  const ip = service.spec?.clusterIP;
+  let address = 'ClusterIP pending';
+  if (ip === 'None') address = 'headless';
+  else if (ip) address = `ClusterIP ${ip}`;
+  return `${selects} · ${address}`;
+}
+
 /** Objects the controller generated for this canary, as far as the cache knows them. */
 export function generatedObjects(canary: Canary, reader: ObjectReader): GeneratedObject[] {
   const ns = canary.metadata.namespace ?? '';
@@ -98,6 +112,11 @@ export function generatedObjects(canary: Canary, reader: ObjectReader): Generate
       status: `${ready}/${want} ready`,
       ready: ready >= want,
     });
+  }
+  // Flagger's three Services: the apex and `-primary` select the primary pods, `-canary` the target's.
+  for (const name of [svc, `${svc}-canary`, `${svc}-primary`]) {
+    const service = reader.get<ServiceObject>(KINDS.service, ns, name);
+    if (service) out.push({ kind: 'Service', name, namespace: ns, status: serviceStatus(service) });
   }
   const routers: Array<[typeof KINDS[keyof typeof KINDS], string]> = [
     [KINDS.trafficSplit, svc],

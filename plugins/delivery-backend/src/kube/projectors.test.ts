@@ -59,6 +59,45 @@ describe('observedProjectorFor', () => {
     expect(row(observedProjectorFor(KINDS.deployment)(deployment))).toEqual(row(deployment));
   });
 
+  it('keeps of a Service its selector, ports, address and ownership', () => {
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'podinfo-primary',
+        namespace: 'shop',
+        resourceVersion: '9',
+        labels: { app: 'podinfo-primary' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+        ownerReferences: [{ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', name: 'podinfo', uid: 'u1' }],
+      },
+      spec: {
+        type: 'ClusterIP',
+        selector: { app: 'podinfo-primary' },
+        ports: [{ name: 'http', port: 9898, targetPort: 9898 }],
+        clusterIP: '10.0.0.3',
+        clusterIPs: ['10.0.0.3'],
+        sessionAffinity: 'None',
+      },
+      status: { loadBalancer: {} },
+    };
+    expect(observedProjectorFor(KINDS.service)(svc)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'podinfo-primary',
+        namespace: 'shop',
+        uid: undefined,
+        resourceVersion: '9',
+        labels: { app: 'podinfo-primary' },
+        ownerReferences: [{ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', name: 'podinfo', uid: 'u1' }],
+      },
+      spec: { selector: { app: 'podinfo-primary' }, ports: [{ name: 'http', port: 9898, targetPort: 9898 }], clusterIP: '10.0.0.3' },
+    });
+    // The reconciler diffs whole live Services, so where it runs they are kept whole.
+    expect(projectorFor(KINDS.service)(svc).spec).toEqual(svc.spec);
+  });
+
   it('leaves other kinds to the default projectors', () => {
     expect(observedProjectorFor(KINDS.canary)).toBe(projectorFor(KINDS.canary));
   });

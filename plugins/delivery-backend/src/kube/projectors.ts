@@ -75,10 +75,28 @@ export const projectWorkloadForFleet: Projector = obj => {
   };
 };
 
-/** Projectors for a cluster the reconciler does not drive: workloads shrink to what the fleet views read. */
+type ServiceShape = KubeObject & { spec?: { selector?: Record<string, string>; ports?: unknown[]; clusterIP?: string } };
+
+/**
+ * Services of an observed cluster: the fleet only lists a canary's generated Services, so it keeps who they select
+ * and their address. Not used where the reconciler runs: it diffs the whole live Service before writing.
+ */
+export const projectServiceForFleet: Projector = obj => {
+  const s = obj as ServiceShape;
+  const { name, namespace, uid, resourceVersion, labels, ownerReferences } = obj.metadata;
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { name, namespace, uid, resourceVersion, labels, ownerReferences },
+    spec: { selector: s.spec?.selector, ports: s.spec?.ports, clusterIP: s.spec?.clusterIP },
+  };
+};
+
+/** Projectors for a cluster the reconciler does not drive: workloads and Services shrink to what the fleet reads. */
 export function observedProjectorFor(kind: ResourceKind): Projector {
   if (kind.group === 'apps' && (kind.kind === KINDS.deployment.kind || kind.kind === KINDS.daemonSet.kind)) {
     return projectWorkloadForFleet;
   }
+  if (kind.group === '' && kind.kind === KINDS.service.kind) return projectServiceForFleet;
   return projectorFor(kind);
 }
