@@ -69,6 +69,39 @@ export function isStuck(canary: Canary, now: number): boolean {
   return now - last > deadline * 1000;
 }
 
+/** Whole seconds since the epoch, or undefined when unparsable: Kubernetes times mix second and micro precision. */
+function epochSecond(time: string | undefined): number | undefined {
+  const ms = Date.parse(time ?? '');
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+/**
+ * The controller's latest word: the Promoted condition's message, unless a Warning event is newer. Times are compared
+ * parsed (string order breaks across formats and offsets); within the same second the status wins, as the
+ * controller writes both in one tick and the condition is the settled state.
+ */
+export function controllerMessage(
+  promoted: { message?: string; lastUpdateTime?: string } | undefined,
+  events: KubeEvent[],
+): string | undefined {
+  let latest: KubeEvent | undefined;
+  let latestAt = -Infinity;
+  for (const e of events) {
+    const at = Date.parse(eventTime(e));
+    if (!latest || (!Number.isNaN(at) && at > latestAt)) {
+      latest = e;
+      latestAt = Number.isNaN(at) ? -Infinity : at;
+    }
+  }
+  if (latest?.type !== 'Warning') return promoted?.message;
+  const statusAt = epochSecond(promoted?.lastUpdateTime);
+  const warningAt = epochSecond(eventTime(latest));
+  if (promoted?.message && statusAt !== undefined && (warningAt === undefined || warningAt <= statusAt)) {
+    return promoted.message;
+  }
+  return latest.message;
+}
+
 export interface SummaryInput {
   cluster: string;
   canary: Canary;
@@ -89,10 +122,7 @@ export function buildSummary(input: SummaryInput): CanarySummary {
   const strategy = strategyOf(spec);
   const phase = status.phase ?? '';
   const promoted = status.conditions?.find(c => c.type === 'Promoted');
-  let message = promoted?.message;
-  let latest: KubeEvent | undefined;
-  for (const e of input.events) if (!latest || eventTime(e) > eventTime(latest)) latest = e;
-  if (latest?.type === 'Warning' && eventTime(latest) >= (promoted?.lastUpdateTime ?? '')) message = latest.message;
+  const message = controllerMessage(promoted, input.events);
   const weightBased = strategy === 'canary' || strategy === 'canary-mirroring';
   return {
     cluster: input.cluster,
