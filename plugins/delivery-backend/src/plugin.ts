@@ -83,7 +83,7 @@ export const deliveryPlugin = createBackendPlugin({
               return ref && fleet.summary(ref) ? { ...ref, owners: fleet.owners(ref) } : undefined;
             }),
         });
-        const tracker = new RunTracker({ store, logger });
+        const tracker = new RunTracker({ store, logger, readerFor: cluster => fleet.reader(cluster) });
         // Flagger-compatible series for every watched cluster (ours and upstream Flagger's), from the fleet.
         const metrics = new CanaryMetrics({ meshProvider: reconciler.meshProvider });
         fleet.onChange(change => metrics.observe(change));

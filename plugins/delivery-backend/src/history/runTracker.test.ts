@@ -1,7 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Canary, CanaryStatus, CanarySummary } from '@delivery/plugin-delivery-common';
 import { RunState, RunTracker, decideRun } from './runTracker';
-import { HistoryStore } from './store';
+import { KINDS, KubeObject, ObjectReader } from '../kube/types';
+import { HistoryStore, NewRun } from './store';
 
 const canary = (status: CanaryStatus): Canary => ({
   apiVersion: 'flagger.app/v1beta1',
@@ -65,5 +66,46 @@ describe('RunTracker', () => {
     }
     await tracker.flush();
     expect(calls).toEqual(['start', 'max 10', 'max 20', 'end succeeded']);
+  });
+
+  it("records a run's images from the cached target when the row that started it had none", async () => {
+    const started: NewRun[] = [];
+    const store = {
+      openRuns: async () => [],
+      startRun: async (run: NewRun) => {
+        started.push(run);
+        return '1';
+      },
+      updateRun: async () => {},
+      endRun: async () => {},
+    } as unknown as HistoryStore;
+    const deployment = (name: string, image: string): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'test' },
+      spec: { template: { spec: { containers: [{ name: 'app', image }] } } },
+    });
+    const objects = new Map([
+      ['podinfo', deployment('podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.1')],
+      ['podinfo-primary', deployment('podinfo-primary', 'ghcr.io/stefanprodan/podinfo:6.0.0')],
+    ]);
+    const reader: ObjectReader = {
+      get: <T extends KubeObject>(kind: { plural: string }, ns: string, name: string) =>
+        (kind.plural === KINDS.deployment.plural && ns === 'test' ? objects.get(name) : undefined) as T | undefined,
+      list: () => [],
+    };
+    const tracker = new RunTracker({
+      store,
+      logger: mockServices.logger.mock(),
+      readerFor: cluster => (cluster === 'dev' ? reader : undefined),
+    });
+    const blank = { ...summary, canaryImages: [], primaryImages: [] };
+    await tracker.observe({ cluster: 'dev', namespace: 'test', name: 'podinfo' }, canary({ phase: 'Progressing', lastAppliedSpec: 'r1' }), blank);
+    // A cluster the tracker has no cache for keeps the row's (here empty) images rather than failing.
+    await tracker.observe({ cluster: 'other', namespace: 'test', name: 'podinfo' }, canary({ phase: 'Progressing', lastAppliedSpec: 'r1' }), blank);
+    expect(started.map(r => [r.ref.cluster, r.canaryImages, r.primaryImages])).toEqual([
+      ['dev', ['ghcr.io/stefanprodan/podinfo:6.0.1'], ['ghcr.io/stefanprodan/podinfo:6.0.0']],
+      ['other', [], []],
+    ]);
   });
 });

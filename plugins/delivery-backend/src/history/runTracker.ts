@@ -1,5 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Canary, CanaryPhase, CanaryRef, CanarySummary, RunOutcome, canaryKey } from '@delivery/plugin-delivery-common';
+import { imagesOf } from '../fleet/summary';
+import { KINDS, ObjectReader } from '../kube/types';
 import { HistoryStore } from './store';
 
 /** What the tracker remembers per canary between status changes. */
@@ -68,10 +70,27 @@ export function decideRun(state: RunState | undefined, canary: Canary, summary: 
   return actions;
 }
 
+/**
+ * Images of the target and its primary as the cache holds them when a run starts. The row a change carries can
+ * predate the target's listing (the first run after a start, an upstream Flagger canary seen mid-run), and a run
+ * recorded without images stays "unknown image" for good.
+ */
+export function workloadImages(reader: ObjectReader, canary: Canary): { canaryImages: string[]; primaryImages: string[] } {
+  const ns = canary.metadata.namespace ?? '';
+  const kind = canary.spec?.targetRef?.kind === 'DaemonSet' ? KINDS.daemonSet : KINDS.deployment;
+  const name = canary.spec?.targetRef?.name ?? '';
+  return {
+    canaryImages: imagesOf(reader.get(kind, ns, name)),
+    primaryImages: imagesOf(reader.get(kind, ns, `${name}-primary`)),
+  };
+}
+
 export interface RunTrackerOptions {
   store: HistoryStore;
   logger: LoggerService;
   now?: () => Date;
+  /** The watch cache of a cluster, to read a run's images from its workloads when the run starts. */
+  readerFor?: (cluster: string) => ObjectReader | undefined;
 }
 
 /** Applies `decideRun` to every canary change, one canary at a time, persisting runs in the history store. */
@@ -123,7 +142,7 @@ export class RunTracker {
         await this.o.store.endRun(next.runId, { outcome: a.outcome, reason: a.reason, endedAt: a.endedAt });
         next = { ...next, runId: undefined };
       } else if (a.type === 'start') {
-        const runId = await this.o.store.startRun({ ref, ...a });
+        const runId = await this.o.store.startRun({ ref, ...a, ...this.imagesAtStart(ref, canary, a) });
         next = { runId, revision: a.revision, maxWeight: 0, maxIteration: 0 };
       } else if (a.type === 'progress' && next.runId) {
         await this.o.store.updateRun(next.runId, {
@@ -138,5 +157,15 @@ export class RunTracker {
       }
     }
     this.states.set(key, next);
+  }
+
+  /** The cache's images where it knows them, else those of the row that triggered the start. */
+  private imagesAtStart(ref: CanaryRef, canary: Canary, start: { canaryImages: string[]; primaryImages: string[] }) {
+    const reader = this.o.readerFor?.(ref.cluster);
+    const cached = reader ? workloadImages(reader, canary) : undefined;
+    return {
+      canaryImages: cached?.canaryImages.length ? cached.canaryImages : start.canaryImages,
+      primaryImages: cached?.primaryImages.length ? cached.primaryImages : start.primaryImages,
+    };
   }
 }
