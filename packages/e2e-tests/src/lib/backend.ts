@@ -93,7 +93,7 @@ export async function startBackend(options: {
   });
   running.add(child);
 
-  const stop = async () => {
+  const stopProcess = async () => {
     running.delete(child);
     if (child.exitCode !== null) return;
     const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
@@ -112,11 +112,17 @@ export async function startBackend(options: {
     await exited;
     clearTimeout(timer);
   };
+  // The temp dir (config override, log) goes with the process: a passing run leaves nothing in /tmp.
+  const stop = async () => {
+    await stopProcess();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
 
   const deadline = Date.now() + (options.timeoutMs ?? 180_000);
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`backend exited with ${child.exitCode}; log:\n${tail(logPath)}`);
+      running.delete(child);
+      throw new Error(`backend exited with ${child.exitCode}; log (${logPath}):\n${tail(logPath)}`);
     }
     try {
       const res = await fetch(`${baseUrl}/api/delivery/health`, { signal: AbortSignal.timeout(2000) });
@@ -125,8 +131,9 @@ export async function startBackend(options: {
       // not up yet
     }
     if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`backend did not become healthy on ${baseUrl}; log:\n${tail(logPath)}`);
+      // Keep the log of a failed start for the error and for whoever reads the CI artefacts.
+      await stopProcess();
+      throw new Error(`backend did not become healthy on ${baseUrl}; log (${logPath}):\n${tail(logPath)}`);
     }
     await new Promise(r => setTimeout(r, 1000));
   }
