@@ -45,6 +45,16 @@ const PRINCIPALS: Array<[Principal, number, string]> = [
   ['authorized user', 200, mockCredentials.user.header(USERS.admin)],
 ];
 
+/** The actor an audit event names: the signed-in user, never one made up for a caller who is not one. */
+const userOf: Record<Principal, string | undefined> = {
+  'no token': undefined,
+  'service token': undefined,
+  'user without permission': USERS.nobody,
+  'user with permission on another namespace': USERS.otherNamespace,
+  owner: USERS.owner,
+  'authorized user': USERS.admin,
+};
+
 /** The route × principal matrix: one row per mutating route. Routes authenticated otherwise are listed apart. */
 const MATRIX: Record<string, ActionId> = Object.fromEntries(ACTION_IDS.map(id => [`POST ${actionPath(id)}`, id]));
 const NOT_USER_ROUTES: Record<string, string> = {
@@ -77,6 +87,21 @@ describe('action routes × principals', () => {
     expect(registered).toEqual([...Object.keys(MATRIX), ...Object.keys(NOT_USER_ROUTES)].sort());
   });
 
+  it.each([
+    ['no token', 401, mockCredentials.none.header()],
+    ['a service token', 403, mockCredentials.service.header()],
+  ])('refuses %s with %p before reading the input or asking anyone', async (_who, status, header) => {
+    const catalogBefore = h.calls.catalog.length;
+    const authorizeBefore = h.calls.authorize;
+    const res = await request(h.server)
+      .post('/api/delivery/canaries/prod/team-a/no-such-canary/actions/approve')
+      .set('Authorization', header)
+      .send({ unexpected: true });
+    expect(res.status).toBe(status);
+    expect(h.calls.catalog.length).toBe(catalogBefore);
+    expect(h.calls.authorize).toBe(authorizeBefore);
+  });
+
   describe.each(Object.entries(MATRIX))('%s', (_route, id) => {
     it.each(PRINCIPALS)('as %s answers %p, and only the authorized change anything', async (principal, status, header) => {
       const name = `${id}-${principal.replace(/[^a-z]+/g, '-')}`.slice(0, 60).replace(/-$/, '');
@@ -85,6 +110,8 @@ describe('action routes × principals', () => {
       const observed = h.seed(ref, canary(ref, setup.phase, { suspend: setup.suspend }));
       const writesBefore = h.kube.prod.writes.filter(w => w.kind !== 'Event').length;
       const actorsBefore = h.actors.length;
+      const catalogBefore = h.calls.catalog.length;
+      const authorizeBefore = h.calls.authorize;
 
       const res = await request(h.server)
         .post(`/api/delivery/canaries/prod/team-a/${name}/actions/${id}`)
@@ -99,13 +126,17 @@ describe('action routes × principals', () => {
         writes: h.kube.prod.writes.filter(w => w.kind !== 'Event').length > writesBefore,
         history: h.actors.slice(actorsBefore).map(a => [a.action, a.comment]),
         event: eventByUser,
-        audit: audit.map(a => [a.status, a.meta.outcome]),
+        audit: audit.map(a => [a.status, a.meta.outcome, a.meta.actor]),
+        // Who is not a signed-in user is turned away before the plugin asks the catalog or the permission framework.
+        lookedUp: h.calls.catalog.length > catalogBefore,
+        authorized: h.calls.authorize > authorizeBefore,
         // Votes live in the gate store, not the cluster: approvals open the gate, reject and abort the rollback gate.
         gateOpen: await h.feature
           .gateResolver('prod')
           .isOpen(canary(ref, setup.phase), id === 'approve' ? 'confirm-promotion' : 'rollback'),
       };
       const allowed = status === 200;
+      const user = principal !== 'no token' && principal !== 'service token';
       expect(observedCell).toEqual({
         status,
         changed: allowed ? true : undefined,
@@ -114,7 +145,9 @@ describe('action routes × principals', () => {
         event: allowed,
         // Without a token Backstage's default auth policy refuses the request before it reaches the plugin; we
         // keep that policy (defence in depth) rather than open the routes to audit anonymous attempts.
-        audit: principal === 'no token' ? [] : [allowed ? ['success', 'accepted'] : ['fail', 'refused']],
+        audit: principal === 'no token' ? [] : [[allowed ? 'success' : 'fail', allowed ? 'accepted' : 'refused', userOf[principal]]],
+        lookedUp: user,
+        authorized: user,
         gateOpen: allowed && ['approve', 'reject', 'abort'].includes(id),
       });
     });

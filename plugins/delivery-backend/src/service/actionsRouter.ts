@@ -60,7 +60,7 @@ export const actionPath = (id: ActionId) => `/canaries/:cluster/:namespace/:name
 
 /**
  * The mutating routes. Each is registered through `guarded`, so none can skip the sequence: audit event opened →
- * input parsed → user principal only → guard (canary, entity as the user, permission with conditions) → action →
+ * user principal only → input parsed → guard (canary, entity as the user, permission with conditions) → action →
  * audit event closed with the outcome, refused or accepted.
  */
 export function createActionsRouter(options: ActionsRouterOptions): express.Router {
@@ -72,10 +72,11 @@ export function createActionsRouter(options: ActionsRouterOptions): express.Rout
     const meta: JsonObject = { action: id, cluster: req.params.cluster, namespace: req.params.namespace, canary: req.params.name };
     const audit = await auditor.createEvent({ eventId: 'canary-action', severityLevel: 'medium', request: req, meta });
     try {
-      const ref = parseInput(canaryParams, req.params, 'path');
-      const body = parseInput(actionBody, req.body ?? {}, 'body');
+      // Identity first: a caller who is not a signed-in user learns nothing, not even whether the input is valid.
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
       meta.actor = credentials.principal.userEntityRef;
+      const ref = parseInput(canaryParams, req.params, 'path');
+      const body = parseInput(actionBody, req.body ?? {}, 'body');
       const checked = await guard.check({
         ref,
         credentials,

@@ -117,6 +117,8 @@ export interface Harness {
   audits: AuditRecord[];
   actors: Array<{ ref: CanaryRef } & ActorRecord>;
   notifications: jest.Mock;
+  /** Calls the plugin made on behalf of a request: catalog look-ups (entity refs) and permission decisions. */
+  calls: { catalog: string[]; authorize: number };
   feature: ActionsFeature;
   /** Seeds a canary (and its Deployment) and returns what the user would send as observed state. */
   seed(ref: CanaryRef, obj: Canary & KubeObject): { observedPhase: string; observedResourceVersion: string };
@@ -127,6 +129,7 @@ export async function startActionsBackend(options: { requiredApprovals?: number 
   const audits: AuditRecord[] = [];
   const actors: Harness['actors'] = [];
   const notifications = jest.fn(async () => {});
+  const calls: Harness['calls'] = { catalog: [], authorize: 0 };
   const config = readDeliveryConfig(
     new ConfigReader({
       delivery: {
@@ -163,7 +166,12 @@ export async function startActionsBackend(options: { requiredApprovals?: number 
           scheduler: coreServices.scheduler,
         },
         async init(d) {
-          const catalog = { getEntityByRef: async (ref: string) => (ref === ENTITY_REF ? entity : undefined) };
+          const catalog = {
+            getEntityByRef: async (ref: string) => {
+              calls.catalog.push(ref);
+              return ref === ENTITY_REF ? entity : undefined;
+            },
+          };
           feature = await createActionsFeature({
             config,
             database: d.database,
@@ -210,9 +218,10 @@ export async function startActionsBackend(options: { requiredApprovals?: number 
     },
   });
 
-  const authorizeConditional = jest.fn(async (requests: Array<{ permission: ResourcePermission }>, opts: { credentials: { principal: { userEntityRef?: string } } }) =>
-    requests.map(r => decide(opts.credentials.principal.userEntityRef, r.permission)),
-  );
+  const authorizeConditional = jest.fn(async (requests: Array<{ permission: ResourcePermission }>, opts: { credentials: { principal: { userEntityRef?: string } } }) => {
+    calls.authorize += 1;
+    return requests.map(r => decide(opts.credentials.principal.userEntityRef, r.permission));
+  });
   const { server } = await startTestBackend({
     features: [
       testPlugin,
@@ -236,6 +245,7 @@ export async function startActionsBackend(options: { requiredApprovals?: number 
     audits,
     actors,
     notifications,
+    calls,
     feature: feature!,
     seed(ref, obj) {
       const k = kube[ref.cluster as 'prod' | 'edge'];
