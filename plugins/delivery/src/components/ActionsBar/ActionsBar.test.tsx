@@ -42,7 +42,7 @@ describe('ActionsBar', () => {
     await userEvent.click(within(group).getByRole('button', { name: 'Reject' }));
     const dialog = await screen.findByRole('dialog', { name: 'Reject' });
     expect(dialog).toHaveTextContent('Reject prod-us/test/podinfo at gate release-gate?');
-    await userEvent.type(within(dialog).getByRole('textbox'), 'latency regression');
+    await userEvent.type(within(dialog).getByLabelText('Comment (recorded in the history)'), 'latency regression');
     expect(api.performed).toHaveLength(0);
     await userEvent.click(within(dialog).getByRole('button', { name: 'Reject' }));
 

@@ -104,6 +104,7 @@ export function ActionsBar(props: ActionsBarProps) {
                 {pending.confirm ?? `${pending.label} ${canaryKey(props.canary)}${pending.gate ? ` at gate ${pending.gate}` : ''}?`}
               </DialogContentText>
               <TextField
+                id="delivery-action-comment"
                 label="Comment (recorded in the history)"
                 fullWidth
                 value={comment}
