@@ -55,6 +55,39 @@ export interface Config {
       leaseName?: string;
       /** Lowest `analysis.interval` honoured, in seconds (Flagger: 10). Lower it only for tests and demos. */
       minIntervalSeconds?: number;
+      /**
+       * Where the alerts of canaries without `analysis.alerts` go, at every severity (Flagger's `-slack-url`,
+       * `-msteams-url`, … flags). Canaries with `analysis.alerts` use their AlertProviders instead. Default: none.
+       */
+      notifier?: {
+        /** Payload format: `slack`, `msteams`, `discord`, `rocket` or `gchat`. */
+        type: 'slack' | 'msteams' | 'discord' | 'rocket' | 'gchat';
+        /**
+         * Incoming webhook URL.
+         * @visibility secret
+         */
+        url: string;
+        /** Channel (Slack, Discord, Rocket.Chat). Default `general`. */
+        channel?: string;
+        /** Bot user name (Slack, Discord, Rocket.Chat). Default `flagger`. */
+        username?: string;
+        /**
+         * HTTP proxy the POSTs go through (CONNECT tunnel), e.g. `http://proxy:3128`.
+         * @visibility secret
+         */
+        proxy?: string;
+        /**
+         * Slack only: sent as `Authorization: Bearer <token>`.
+         * @visibility secret
+         */
+        token?: string;
+      };
+      /**
+       * Receives every Kubernetes event the reconciler records for canaries that have no webhook of type `event`
+       * (Flagger's `-event-webhook` / `EVENT_WEBHOOK_URL`). Default: none.
+       * @visibility secret
+       */
+      eventWebhookUrl?: string;
     };
     /** History kept in the plugin database. */
     history?: {

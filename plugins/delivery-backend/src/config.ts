@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import { ALERT_PROVIDER_TYPES, type AlertProviderType } from './alerts/types';
 
 /** One cluster as configured by the operator. Credentials come only from here, never from requests or the catalog. */
 export interface ClusterConfig {
@@ -25,6 +26,19 @@ export interface ReconcilerConfig {
   leaseName?: string;
   /** Lowest analysis interval honoured (Flagger: 10 s). */
   minIntervalSeconds?: number;
+  /** Alerts of canaries without `analysis.alerts` (Flagger's `-slack-url` / `-msteams-url`). */
+  notifier?: NotifierConfig;
+  /** Receives every event of canaries without `event` webhooks (Flagger's `-event-webhook`). */
+  eventWebhookUrl?: string;
+}
+
+export interface NotifierConfig {
+  type: AlertProviderType;
+  url: string;
+  channel?: string;
+  username?: string;
+  proxy?: string;
+  token?: string;
 }
 
 export interface DeliveryConfig {
@@ -59,6 +73,37 @@ function readCluster(c: Config, at: string): ClusterConfig {
     caFile: c.getOptionalString('caFile'),
     skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
     dashboardUrl: c.getOptionalString('dashboardUrl'),
+  };
+}
+
+function httpUrl(config: Config, key: string): string | undefined {
+  const value = config.getOptionalString(key);
+  if (value === undefined) return undefined;
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  // The value is often a credential (chat webhook URLs embed one): name the key, not the text.
+  if (!ok) throw new InputError(`${key}: not an http(s) URL; expected e.g. https://hooks.slack.com/services/…`);
+  return value;
+}
+
+function readNotifier(config: Config): NotifierConfig | undefined {
+  const at = 'delivery.reconciler.notifier';
+  if (!config.has(at)) return undefined;
+  const type = config.getString(`${at}.type`);
+  if (!(ALERT_PROVIDER_TYPES as readonly string[]).includes(type)) {
+    throw new InputError(`${at}.type: "${type}" is not supported; use one of ${ALERT_PROVIDER_TYPES.join(', ')}`);
+  }
+  return {
+    type: type as AlertProviderType,
+    url: httpUrl(config, `${at}.url`) ?? config.getString(`${at}.url`),
+    channel: config.getOptionalString(`${at}.channel`),
+    username: config.getOptionalString(`${at}.username`),
+    proxy: httpUrl(config, `${at}.proxy`),
+    token: config.getOptionalString(`${at}.token`),
   };
 }
 
@@ -128,6 +173,8 @@ export function readDeliveryConfig(config: Config): DeliveryConfig {
       leaseNamespace: config.getOptionalString('delivery.reconciler.leaseNamespace') ?? 'kube-system',
       leaseName: config.getOptionalString('delivery.reconciler.leaseName'),
       minIntervalSeconds: config.getOptionalNumber('delivery.reconciler.minIntervalSeconds'),
+      notifier: readNotifier(config),
+      eventWebhookUrl: httpUrl(config, 'delivery.reconciler.eventWebhookUrl'),
     },
     retentionDays: positive('delivery.history.retentionDays', 30),
     grafana: { baseUrl: config.getOptionalString('delivery.grafana.baseUrl'), dashboards: dashboardMap },

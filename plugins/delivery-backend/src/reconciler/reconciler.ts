@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Canary } from '@delivery/plugin-delivery-common';
+import { createCanaryNotifications } from '../alerts/notifications';
+import { secretGetter } from '../alerts/secrets';
 import { PrometheusClients } from '../analysis/prometheus';
 import type { ClusterConfig, ReconcilerConfig } from '../config';
 import type { HistoryRecorder } from '../history/store';
@@ -226,7 +228,14 @@ export interface CreateClusterReconcilerOptions {
   logger: LoggerService;
   config: Pick<
     ReconcilerConfig,
-    'namespaces' | 'metricsServer' | 'meshProvider' | 'workers' | 'maxQueriesPerEndpoint' | 'leaseNamespace'
+    | 'namespaces'
+    | 'metricsServer'
+    | 'meshProvider'
+    | 'workers'
+    | 'maxQueriesPerEndpoint'
+    | 'leaseNamespace'
+    | 'notifier'
+    | 'eventWebhookUrl'
   > & { minIntervalSeconds?: number; leaseName?: string };
   /** Unique per replica; two replicas with the same identity would both believe they hold the lease. */
   identity: string;
@@ -246,7 +255,8 @@ export interface CreateClusterReconcilerOptions {
  */
 export function createClusterReconciler(o: CreateClusterReconcilerOptions): ClusterReconciler {
   const logger = o.logger.child({ cluster: o.cluster.name, component: 'reconciler' });
-  const writer = new KubeObjectWriter({ transport: new KubeHttpClient({ cluster: o.cluster }) });
+  const client = new KubeHttpClient({ cluster: o.cluster });
+  const writer = new KubeObjectWriter({ transport: client });
   const lease = new LeaderElector({
     transport: new KubeHttpClient({ cluster: o.cluster, maxSockets: 2, requestTimeoutMs: 10_000 }),
     namespace: o.config.leaseNamespace,
@@ -262,6 +272,17 @@ export function createClusterReconciler(o: CreateClusterReconcilerOptions): Clus
     clusterName: o.cluster.name,
     ...o.settings,
   };
+  const webhooks = new WebhookCaller({ gates: o.gates });
+  const notifications = createCanaryNotifications({
+    reader: o.cache,
+    isSynced: kind => o.cache.hasSynced(kind),
+    getSecret: secretGetter(client),
+    webhooks,
+    logger,
+    notifier: o.config.notifier,
+    eventWebhookUrl: o.config.eventWebhookUrl,
+    clusterName: settings.clusterName,
+  });
   return new ClusterReconciler({
     cache: o.cache,
     lease,
@@ -274,7 +295,8 @@ export function createClusterReconciler(o: CreateClusterReconcilerOptions): Clus
     tick: {
       cluster: o.cluster.name,
       writer,
-      webhooks: new WebhookCaller({ gates: o.gates }),
+      webhooks,
+      notifications,
       prometheus: new PrometheusClients({ maxPerEndpoint: o.config.maxQueriesPerEndpoint }),
       metricsServer: o.config.metricsServer,
       meshProvider: o.config.meshProvider,

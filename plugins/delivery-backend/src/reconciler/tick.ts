@@ -1,5 +1,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Canary, CanaryRef } from '@delivery/plugin-delivery-common';
+import { forwardingEvents } from '../alerts/eventWebhooks';
+import type { CanaryNotifications } from '../alerts/notifications';
 import type { PrometheusClients } from '../analysis/prometheus';
 import type { HistoryRecorder } from '../history/store';
 import { KINDS, type KubeObject, type ObjectReader, type ObjectWriter, type ResourceKind } from '../kube/types';
@@ -37,6 +39,8 @@ export interface TickDeps {
   isSynced?: (kind: ResourceKind) => boolean;
   /** Share of the interval hooks and queries may use (default 0.8). */
   ioBudget?: number;
+  /** Where alerts and recorded events go (AlertProviders, event webhooks); only logged when absent. */
+  notifications?: CanaryNotifications;
 }
 
 export interface TickRequest {
@@ -97,7 +101,12 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
   if (!canary) return undefined;
 
   const intervalMs = analysisIntervalSeconds(canary.spec, settings.minIntervalSeconds) * 1000;
-  const writer = new RecordingWriter(deps.writer, () => deps.canWrite() && !req.stop.aborted, reader);
+  const notifications = deps.notifications;
+  // Inside the lease check: an event a non-leader may not record is not forwarded either.
+  const eventSink = notifications
+    ? forwardingEvents(deps.writer, e => notifications.event(canary, e), deps.now)
+    : deps.writer;
+  const writer = new RecordingWriter(eventSink, () => deps.canWrite() && !req.stop.aborted, reader);
   const factory = new RouterFactory({
     reader,
     writer,
@@ -163,7 +172,10 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
     signal: writeSignal,
     callHook: postEffects.callHook,
     now: deps.now,
-    onAlert: a => logger.info(`canary ${req.namespace}/${req.name} alert (${a.severity}): ${a.message}`),
+    onAlert: a => {
+      if (notifications && deps.canWrite() && !req.stop.aborted) notifications.alert(canary, a);
+      else logger.info(`canary ${req.namespace}/${req.name} alert (${a.severity}): ${a.message}`);
+    },
   });
 
   for (const t of executed.error ? [] : plan.transitions) {

@@ -248,13 +248,14 @@ export class WebhookCaller {
     canary: Canary,
     webhook: CanaryWebhook,
     checksum: string,
-    event: { message: string; type: 'Normal' | 'Warning' },
+    event: { message: string; type: 'Normal' | 'Warning'; time?: Date },
     signal?: AbortSignal,
   ): Promise<WebhookResult> {
     const payload = eventPayload(
       canary,
       checksum,
-      { ...event, time: this.now() },
+      // Forwarding may happen later than recording; the timestamp says when the event was recorded.
+      { message: event.message, type: event.type, time: event.time ?? this.now() },
       webhook.metadata,
     );
     return this.post(webhook, payload, signal);

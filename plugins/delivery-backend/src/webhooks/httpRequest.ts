@@ -19,6 +19,8 @@ export interface HttpRequestOptions {
   insecureSkipVerify?: boolean;
   /** Response bodies beyond this are cut off; error texts and PromQL results are small. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Connection agent, e.g. a proxy tunnel; the caller owns it (it is not destroyed here). */
+  agent?: http.Agent;
 }
 
 export interface HttpResponse {
@@ -95,10 +97,11 @@ export function httpRequest(
     const requestHeaders: Record<string, string | string[]> = { ...headers };
     if (body !== undefined)
       requestHeaders['content-length'] = String(Buffer.byteLength(body));
-    const agent =
-      isHttps && insecureSkipVerify
+    const ownAgent =
+      !options.agent && isHttps && insecureSkipVerify
         ? new https.Agent({ rejectUnauthorized: false })
         : undefined;
+    const agent = options.agent ?? ownAgent;
     const transport = isHttps ? https : http;
 
     const state: {
@@ -111,7 +114,7 @@ export function httpRequest(
       state.settled = true;
       clearTimeout(state.timer);
       if (state.onAbort) signal?.removeEventListener('abort', state.onAbort);
-      agent?.destroy();
+      ownAgent?.destroy();
       if (err) reject(err);
       else resolve(res!);
     };
