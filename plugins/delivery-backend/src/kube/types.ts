@@ -69,6 +69,13 @@ export const KINDS = {
     namespaced: true,
   },
   ingress: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true },
+  horizontalPodAutoscaler: {
+    group: 'autoscaling',
+    version: 'v2',
+    plural: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+  },
 } satisfies Record<string, ResourceKind>;
 
 /** Read side: answers from memory, never from the API server. */

@@ -63,6 +63,8 @@ export const texts = {
 
   thresholdReached: (ids: CanaryIds, n: number) => `Rolling back ${c(ids)} failed checks threshold reached ${n}`,
   canaryFailed: (ids: CanaryIds) => `Canary failed! Scaling down ${c(ids)}`,
+  terminating: (ids: CanaryIds) => `Terminating canary ${c(ids)}`,
+  terminated: (ids: CanaryIds) => `Terminated canary ${c(ids)}`,
   promotionFailed: (ids: CanaryIds, err: string) => `Promotion of ${t(ids)} failed, primary not ready: ${err}`,
 
   kubernetesNoAB: () => 'A/B testing is not supported when using the kubernetes provider',

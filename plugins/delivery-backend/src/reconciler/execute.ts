@@ -4,7 +4,9 @@ import type { Router } from '../routers/router';
 import { SCALE_TO_ZERO_NODE_SELECTOR } from './hash';
 import { runPostRolloutHooks } from './decide/hooks';
 import { workloadKind } from './observe';
-import type { HookCallResult, TickAction } from './types';
+import { primaryAutoscalerMatches } from './autoscaler';
+import { FINALIZER } from './decide/termination';
+import type { HookCallResult, HorizontalPodAutoscaler, TickAction } from './types';
 
 /**
  * Carries out a tick's actions in order, as idempotent writes ("make it so"). The whole status is written once,
@@ -192,6 +194,14 @@ export async function executeActions(o: ExecuteOptions): Promise<ExecuteResult> 
         for (const a of post.actions) await event(a.eventType, a.message);
         return undefined;
       }
+      case 'applyAutoscaler':
+        await applyAutoscaler(writer, ns, action.autoscaler, signal);
+        return undefined;
+      case 'setFinalizer':
+        await setFinalizer(writer, ns, name, action.present, signal);
+        return undefined;
+      case 'finalizeRouter':
+        return router.finalize(canary, { signal });
       case 'clearAnnotations': {
         const annotations = Object.fromEntries(action.keys.map(k => [k, null]));
         await writer.mergePatch(KINDS.canary, ns, name, { metadata: { annotations } }, { signal });
@@ -217,6 +227,44 @@ export async function executeActions(o: ExecuteOptions): Promise<ExecuteResult> 
     }
   }
   return result;
+}
+
+/** Creates `<hpa>-primary`, or takes the desired spec and labels into the live one (its other metadata stays). */
+async function applyAutoscaler(
+  writer: ObjectWriter,
+  ns: string,
+  desired: HorizontalPodAutoscaler,
+  signal: AbortSignal,
+) {
+  await writer.update<KubeObject>(
+    KINDS.horizontalPodAutoscaler,
+    ns,
+    desired.metadata.name,
+    current => {
+      if (!current) return kube(desired);
+      const live = current as unknown as HorizontalPodAutoscaler;
+      if (primaryAutoscalerMatches(live, desired)) return undefined;
+      return kube({ ...live, metadata: { ...live.metadata, labels: desired.metadata.labels }, spec: desired.spec });
+    },
+    { signal },
+  );
+}
+
+/** Read-modify-write of the finalizer list (never a merge patch: that would replace other controllers' entries). */
+async function setFinalizer(writer: ObjectWriter, ns: string, name: string, present: boolean, signal: AbortSignal) {
+  await writer.update<KubeObject>(
+    KINDS.canary,
+    ns,
+    name,
+    current => {
+      if (!current) return undefined;
+      const list = current.metadata.finalizers ?? [];
+      if (list.includes(FINALIZER) === present) return undefined;
+      const finalizers = present ? [...list, FINALIZER] : list.filter(f => f !== FINALIZER);
+      return { ...current, metadata: { ...current.metadata, finalizers } };
+    },
+    { signal },
+  );
 }
 
 async function scaleTarget(writer: ObjectWriter, canary: Canary, replicas: number, signal: AbortSignal) {

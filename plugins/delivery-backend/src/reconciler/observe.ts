@@ -3,10 +3,12 @@ import { ABORT_ANNOTATION, PROMOTE_NOW_ANNOTATION, readActionIntents } from '../
 import { KINDS, type ObjectReader, type ResourceKind } from '../kube/types';
 import { analysisStrategy, type Router } from '../routers/router';
 import type { RouterFactory } from '../routers/factory';
+import { autoscalerProblem, HPA_KIND } from './autoscaler';
 import { selectorLabelOf, serviceNames } from './bootstrap';
 import { configRefsOf } from './configTracking';
 import type {
   ConfigMapObject,
+  HorizontalPodAutoscaler,
   Observation,
   PortalIntents,
   ReconcilerSettings,
@@ -61,6 +63,8 @@ export function observeCanary({ reader, canary, router, provider, resumed }: Obs
 
   const caps = router.capabilities;
   const strategy = analysisStrategy(canary);
+  const hpaName = canary.spec.autoscalerRef?.kind === HPA_KIND ? canary.spec.autoscalerRef.name : undefined;
+  const hpa = (name: string) => readAs<HorizontalPodAutoscaler>(reader, KINDS.horizontalPodAutoscaler, ns, name);
   return {
     canary,
     target,
@@ -68,6 +72,7 @@ export function observeCanary({ reader, canary, router, provider, resumed }: Obs
     services: { apex: service(names.apex), primary: service(names.primary), canary: service(names.canary) },
     configMaps,
     secrets,
+    ...(hpaName ? { autoscaler: hpa(hpaName), primaryAutoscaler: hpa(`${hpaName}-primary`) } : {}),
     provider,
     routerCapabilities: {
       mirror: caps.mirror && strategy !== 'ab-testing' && caps.mirrorStrategies.includes(strategy),
@@ -103,6 +108,7 @@ export function kindsRead(canary: Canary, router: Router | undefined, target: Wo
   if (refs.configMaps.size) kinds.push(KINDS.configMap);
   if (refs.secrets.size) kinds.push(KINDS.secret);
   if (effectiveAnalysis(canary.spec)?.metrics?.some(m => m.templateRef)) kinds.push(KINDS.metricTemplate);
+  if (canary.spec.autoscalerRef?.kind === HPA_KIND) kinds.push(KINDS.horizontalPodAutoscaler);
   return kinds;
 }
 
@@ -114,7 +120,8 @@ export interface InvalidSpec {
 
 /**
  * Problems that must stop the tick before any write: the router's (unknown provider, missing gatewayRefs or
- * ingressRef, mirroring or matches it cannot serve) and a target selector without one of the selector labels.
+ * ingressRef, mirroring or matches it cannot serve), a target selector without one of the selector labels, and an
+ * autoscaler kind we do not drive (KEDA ScaledObject).
  */
 export function validateCanary(
   canary: Canary,
@@ -132,6 +139,8 @@ export function validateCanary(
         'to the selector and the pod template labels.',
     );
   }
+  const autoscaler = autoscalerProblem(canary);
+  if (autoscaler) problems.push(autoscaler);
   if (!problems.length) return undefined;
   return { reason: 'InvalidSpec', message: problems.join(' ') };
 }

@@ -176,3 +176,94 @@ describe('runTick', () => {
     expect(await runTick(deps, request({ name: 'nope' }))).toBeUndefined();
   });
 });
+
+describe('runTick with an autoscaler', () => {
+  const hpa = (name: string, target: string, min: number) =>
+    kube({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name, namespace: 'test' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, minReplicas: min, maxReplicas: 5 },
+    });
+
+  it('creates <hpa>-primary for <t>-primary once, then leaves it until a promotion', async () => {
+    const canary = podinfoCanary({
+      spec: { provider: 'linkerd', autoscalerRef: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'podinfo' } },
+    });
+    const { fake, deps, request, status, advance } = setup(canary);
+    fake.seed(KINDS.horizontalPodAutoscaler, hpa('podinfo', 'podinfo', 2));
+    await runTick(deps, request());
+    settle(fake);
+    advance(60_000);
+    await runTick(deps, request());
+    expect(status().phase).toBe('Initialized');
+    expect(fake.get(KINDS.horizontalPodAutoscaler, 'test', 'podinfo-primary')).toMatchObject({
+      metadata: { ownerReferences: [expect.objectContaining({ kind: 'Canary', name: 'podinfo' })] },
+      spec: { scaleTargetRef: { name: 'podinfo-primary' }, minReplicas: 2, maxReplicas: 5 },
+    });
+    fake.seed(KINDS.horizontalPodAutoscaler, hpa('podinfo', 'podinfo', 3));
+    const writes = fake.writes.length;
+    advance(60_000);
+    expect((await runTick(deps, request()))?.outcome).toBe('idle');
+    expect(fake.writes.slice(writes).filter(w => w.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+  });
+
+  it('refuses a KEDA ScaledObject with Valid=False naming spec.autoscalerRef.kind, creating nothing', async () => {
+    const canary = podinfoCanary({
+      spec: { provider: 'linkerd', autoscalerRef: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'podinfo' } },
+    });
+    const { fake, deps, request, status } = setup(canary);
+    expect((await runTick(deps, request()))?.outcome).toBe('invalid-spec');
+    expect(fake.writes.map(w => `${w.verb} ${w.kind}`)).toEqual(['status Canary']);
+    expect(status().conditions?.find(c => c.type === 'Valid')?.message).toMatch(
+      /^spec\.autoscalerRef\.kind: ScaledObject is not supported .* Fix: /,
+    );
+  });
+});
+
+describe('runTick with revertOnDeletion', () => {
+  const OTHER = 'example.com/keep-me';
+  const finalizers = (fake: FakeKube) => fake.get(KINDS.canary, 'test', 'podinfo')?.metadata.finalizers;
+
+  it('adds the finalizer next to other controllers’ ones, retrying a conflicting write', async () => {
+    const canary = podinfoCanary({ spec: { provider: 'linkerd', revertOnDeletion: true } });
+    canary.metadata.finalizers = [OTHER];
+    const { fake, deps, request } = setup(canary);
+    let raced = false;
+    fake.beforeWrite = (verb, kind) => {
+      if (raced || verb !== 'update' || kind !== KINDS.canary) return;
+      raced = true;
+      // Another client edits the Canary between our read and our write.
+      const live = fake.get(KINDS.canary, 'test', 'podinfo')!;
+      fake.seed(KINDS.canary, { ...live, metadata: { ...live.metadata, labels: { touched: 'yes' } } });
+    };
+    await runTick(deps, request());
+    expect(raced).toBe(true);
+    expect(finalizers(fake)).toEqual([OTHER, 'finalizer.flagger.app']);
+    expect(fake.get(KINDS.canary, 'test', 'podinfo')?.metadata.labels).toEqual({ touched: 'yes' });
+  });
+
+  it('reverts a deleted canary even with a spec it would refuse, then removes only its own finalizer', async () => {
+    const { fake, deps, request, advance } = setup(podinfoCanary({ spec: { provider: 'linkerd', revertOnDeletion: true } }));
+    await runTick(deps, request());
+    settle(fake);
+    advance(60_000);
+    await runTick(deps, request());
+    expect(fake.get<KubeObject & { spec: { replicas: number } }>(KINDS.deployment, 'test', 'podinfo')?.spec.replicas).toBe(0);
+
+    const live = fake.get<Canary & KubeObject>(KINDS.canary, 'test', 'podinfo')!;
+    fake.seed(KINDS.canary, {
+      ...live,
+      metadata: { ...live.metadata, finalizers: [...live.metadata.finalizers!, OTHER], deletionTimestamp: new Date().toISOString() },
+      spec: { ...live.spec, provider: 'no-such-mesh' },
+    });
+    const first = await runTick(deps, request());
+    expect(first?.outcome).toBe('terminating');
+    expect(fake.get<KubeObject & { spec: { replicas: number } }>(KINDS.deployment, 'test', 'podinfo')?.spec.replicas).toBe(2);
+    settle(fake);
+    advance(3_000);
+    await runTick(deps, request());
+    expect(finalizers(fake)).toEqual([OTHER]);
+    expect(fake.events.map(e => e.message).slice(-2)).toEqual(['Terminating canary podinfo.test', 'Terminated canary podinfo.test']);
+  });
+});

@@ -5,7 +5,9 @@ import type { CanaryNotifications } from '../alerts/notifications';
 import type { PrometheusClients } from '../analysis/prometheus';
 import type { HistoryRecorder } from '../history/store';
 import { KINDS, type KubeObject, type ObjectReader, type ObjectWriter, type ResourceKind } from '../kube/types';
-import { RouterFactory } from '../routers/factory';
+import { RouterFactory, UnknownProviderError } from '../routers/factory';
+import { KubernetesRouter } from '../routers/kubernetes';
+import type { Router } from '../routers/router';
 import type { WebhookCaller } from '../webhooks/call';
 import { withInvalidSpec } from './conditions';
 import { decide } from './decide';
@@ -115,13 +117,15 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
   });
   const writeSignal = AbortSignal.any([req.stop, AbortSignal.timeout(Math.max(intervalMs, 5000))]);
 
-  const invalid = validateCanary(canary, reader, factory, settings);
+  // A Canary being deleted is reverted even with a spec we refuse, so its finalizer can never stay forever.
+  const deleting = Boolean(canary.metadata.deletionTimestamp);
+  const invalid = deleting ? undefined : validateCanary(canary, reader, factory, settings);
   if (invalid) {
     await reportInvalid(writer, canary, invalid, deps.now().toISOString(), writeSignal);
     return { outcome: 'invalid-spec', intervalMs, written: writer.written };
   }
 
-  const router = factory.forCanary(canary);
+  const router = deleting ? routerForDeletion(factory, canary) : factory.forCanary(canary);
   const provider = factory.providerOf(canary);
   const target = readAs<Workload>(reader, workloadKind(canary), req.namespace, canary.spec.targetRef.name);
   const unsynced = kindsRead(canary, router, target).filter(k => {
@@ -198,6 +202,16 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
     written: writer.written,
     actionError: executed.error?.message,
   };
+}
+
+/** An unknown provider never created router objects, so there is nothing for its router to revert. */
+function routerForDeletion(factory: RouterFactory, canary: Canary): Router {
+  try {
+    return factory.forCanary(canary);
+  } catch (e) {
+    if (!(e instanceof UnknownProviderError)) throw e;
+    return new KubernetesRouter();
+  }
 }
 
 /** The Valid=False condition and a Warning, written only when the problem is new or changed. */

@@ -158,6 +158,21 @@ export interface SecretObject {
   data?: Record<string, string>;
 }
 
+/** An autoscaling/v2 HorizontalPodAutoscaler: the target's (`spec.autoscalerRef`) or its `-primary` copy. */
+export interface HorizontalPodAutoscaler {
+  apiVersion: string;
+  kind: 'HorizontalPodAutoscaler';
+  metadata: ObjectMeta;
+  spec: {
+    scaleTargetRef: { apiVersion?: string; kind: string; name: string };
+    minReplicas?: number;
+    maxReplicas: number;
+    metrics?: unknown[];
+    behavior?: unknown;
+  };
+  status?: unknown;
+}
+
 /** Traffic as the router reports it. Weights are read back every tick, never taken from status. */
 export interface Routes {
   primary: number;
@@ -185,8 +200,10 @@ export interface Observation {
   /** ConfigMaps and Secrets of the canary namespace referenced by the target, by name (absent = not found). */
   configMaps: Record<string, ConfigMapObject>;
   secrets: Record<string, SecretObject>;
-  /** Minimum replicas of the target's autoscaler, when `spec.autoscalerRef` is set and it was found. */
-  autoscalerMinReplicas?: number;
+  /** The target's HorizontalPodAutoscaler (`spec.autoscalerRef`), undefined when not set or not found. */
+  autoscaler?: HorizontalPodAutoscaler;
+  /** `<autoscalerRef.name>-primary`, undefined when absent. */
+  primaryAutoscaler?: HorizontalPodAutoscaler;
   /** Mesh provider in effect: `spec.provider`, else the controller's default. */
   provider: string;
   routerCapabilities: RouterCapabilities;
@@ -308,7 +325,13 @@ export type TickAction =
   /** Run the post-rollout hooks with this payload phase; see decide/hooks.ts runPostRolloutHooks. */
   | { type: 'runPostRolloutHooks'; phase: 'Succeeded' | 'Failed' }
   /** Merge-patch these Canary annotations to null (portal intents acted on or obsolete). */
-  | { type: 'clearAnnotations'; keys: string[] };
+  | { type: 'clearAnnotations'; keys: string[] }
+  /** Create `<hpa>-primary`, or give the existing one this spec and these labels (other metadata kept). */
+  | { type: 'applyAutoscaler'; autoscaler: HorizontalPodAutoscaler }
+  /** Add (`present`) or remove `finalizer.flagger.app` on the Canary, leaving other finalizers alone. */
+  | { type: 'setFinalizer'; present: boolean }
+  /** The router undoes what it did to objects the Canary does not own (revertOnDeletion). */
+  | { type: 'finalizeRouter' };
 
 /** A phase change, for the history (runs start, restart, end). */
 export interface PhaseTransition {
@@ -322,6 +345,7 @@ export interface PhaseTransition {
 export type TickOutcome =
   | 'suspended'
   | 'deleting'
+  | 'terminating'
   | 'invalid'
   | 'deferred'
   | 'halted'

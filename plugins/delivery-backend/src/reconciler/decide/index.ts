@@ -31,6 +31,7 @@ import { finalise, promoteWithoutAnalysis, promotionTrafficShift } from './promo
 import { failPromotion, rollback } from './rollback';
 import { analysisThreshold, progressDeadlineSeconds, readyThresholds, strategyAnalysis, tickStrategy } from './settings';
 import { abTestingStep, blueGreenStep, canaryStep } from './strategies';
+import { hasFinalizer, syncFinalizer, terminate } from './termination';
 import { specProblems } from './validate';
 
 export { TickContext } from './context';
@@ -55,12 +56,15 @@ export async function decide(input: DecideInput): Promise<TickPlan> {
   const ctx = new TickContext(input);
   const { canary } = ctx;
 
+  // The finalizer is Flagger's informer business, not the tick's: it is kept in step even while suspended.
+  if (canary.metadata.deletionTimestamp) return hasFinalizer(canary) ? terminate(ctx) : ctx.plan('deleting');
+  syncFinalizer(ctx);
+
   // 1. suspend
   if (canary.spec.suspend) {
     ctx.normal(texts.suspended());
     return ctx.plan('suspended');
   }
-  if (canary.metadata.deletionTimestamp) return ctx.plan('deleting');
 
   // Specs that could only loop are refused with a condition naming the field and the fix.
   const problems = specProblems(ctx.analysis, input.observation.provider, input.observation.routerCapabilities);

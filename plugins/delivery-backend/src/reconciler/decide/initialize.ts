@@ -7,10 +7,13 @@ import {
   selectorLabelOf,
   ServiceRole,
 } from '../bootstrap';
+import { autoscalerScaleUpReplicas } from '../autoscaler';
 import { trackedConfigs } from '../configTracking';
 import { alertTexts, texts } from '../events';
 import { SCALE_TO_ZERO_NODE_SELECTOR, targetSpecHash } from '../hash';
 import { primaryReadiness } from '../readiness';
+import { reconcilePrimaryAutoscaler } from './autoscaling';
+import type { Workload } from '../types';
 import type { TickContext } from './context';
 import { rollback } from './rollback';
 import { progressDeadlineSeconds, readyThresholds } from './settings';
@@ -95,9 +98,11 @@ export async function bootstrap(ctx: TickContext): Promise<boolean> {
     }
   }
 
+  if (!reconcilePrimaryAutoscaler(ctx, false)) return false;
+
   ensureService('apex');
 
-  if (initializing && !isScaledToZero(ctx)) ctx.act({ type: 'scaleTarget', replicas: 0 });
+  if (initializing && !isScaledToZero(target)) ctx.act({ type: 'scaleTarget', replicas: 0 });
 
   if (obs.provider !== 'kubernetes') ctx.act({ type: 'reconcileRouter' });
 
@@ -109,8 +114,7 @@ export async function bootstrap(ctx: TickContext): Promise<boolean> {
   return true;
 }
 
-function isScaledToZero(ctx: TickContext): boolean {
-  const target = ctx.target!;
+export function isScaledToZero(target: Workload): boolean {
   if (target.kind === 'DaemonSet') {
     return target.spec.template.spec?.nodeSelector?.[SCALE_TO_ZERO_NODE_SELECTOR] === 'true';
   }
@@ -125,6 +129,5 @@ export function scaleUpReplicas(ctx: TickContext): number {
     const primary = ctx.obs.primary?.spec.replicas;
     return primary !== undefined && primary > 0 ? primary : 1;
   }
-  const min = ctx.obs.autoscalerMinReplicas;
-  return min !== undefined && min > 1 ? min : 1;
+  return autoscalerScaleUpReplicas(ctx.obs.autoscaler);
 }

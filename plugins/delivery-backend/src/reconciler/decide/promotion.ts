@@ -1,6 +1,7 @@
 import { primaryConfigCopies, promotedPrimary } from '../bootstrap';
 import { alertTexts, texts } from '../events';
 import type { Routes } from '../types';
+import { reconcilePrimaryAutoscaler } from './autoscaling';
 import type { TickContext } from './context';
 
 /** Promotion (b.4), finalising, and the skipAnalysis shortcut (b.8). */
@@ -47,10 +48,12 @@ export function startPromotion(ctx: TickContext): void {
 }
 
 /**
- * Promoting, once the primary rolled out: route traffic back to the primary in one step, or in
+ * Promoting, once the primary rolled out: the primary HPA takes the target HPA's settings (the only time it
+ * follows them), then traffic goes back to the primary in one step, or in
  * `stepWeightPromotion` steps, then Finalising. With the kubernetes provider there is nothing to route.
  */
 export function promotionTrafficShift(ctx: TickContext, routes: Routes): void {
+  if (!reconcilePrimaryAutoscaler(ctx, true)) return;
   if (ctx.obs.provider === 'kubernetes') {
     ctx.setPhase('Finalising');
     return;
@@ -89,7 +92,7 @@ export function finalise(ctx: TickContext): void {
 export function promoteWithoutAnalysis(ctx: TickContext): void {
   ctx.setRoutes(100, 0, false);
   ctx.normal(texts.copying(ctx.ids));
-  if (!promote(ctx)) return;
+  if (!promote(ctx) || !reconcilePrimaryAutoscaler(ctx, true)) return;
   ctx.act({ type: 'scaleTarget', replicas: 0 });
   ctx.setPhase('Succeeded');
   ctx.act({ type: 'runPostRolloutHooks', phase: 'Succeeded' });

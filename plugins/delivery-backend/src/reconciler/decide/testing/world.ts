@@ -4,6 +4,7 @@ import { runPostRolloutHooks } from '../hooks';
 import type {
   ConfigMapObject,
   HookCallResult,
+  HorizontalPodAutoscaler,
   MetricCheckRequest,
   MetricOutcome,
   Observation,
@@ -18,6 +19,7 @@ import type {
 } from '../../types';
 import { DEFAULT_SETTINGS } from '../../types';
 import { portalIntents } from '../../observe';
+import { FINALIZER } from '../termination';
 
 /**
  * A tiny simulated cluster for tick-by-tick tests: it turns observations into `decide` input, applies the
@@ -71,6 +73,11 @@ export class World {
   services: Observation['services'] = {};
   configMaps: Record<string, ConfigMapObject> = {};
   secrets: Record<string, SecretObject> = {};
+  /** HorizontalPodAutoscalers by name (the target's and `-primary`). */
+  autoscalers: Record<string, HorizontalPodAutoscaler> = {};
+  /** Set once the last finalizer of a deleted Canary is gone: the API server has removed the object. */
+  removed = false;
+  routerFinalized = 0;
   routes: Routes = { primary: 100, canary: 0, mirrored: false };
   routesError?: string;
   now = T0;
@@ -104,7 +111,9 @@ export class World {
   }
 
   observation(resumed = false): Observation {
+    const hpa = this.canary.spec.autoscalerRef?.name;
     return structuredClone({
+      ...(hpa ? { autoscaler: this.autoscalers[hpa], primaryAutoscaler: this.autoscalers[`${hpa}-primary`] } : {}),
       canary: this.canary,
       target: this.target,
       primary: this.primary,
@@ -227,6 +236,18 @@ export class World {
           break;
         case 'clearAnnotations':
           for (const key of a.keys) delete this.canary.metadata.annotations?.[key];
+          break;
+        case 'applyAutoscaler':
+          this.autoscalers[a.autoscaler.metadata.name] = structuredClone(a.autoscaler);
+          break;
+        case 'setFinalizer': {
+          const rest = (this.canary.metadata.finalizers ?? []).filter(f => f !== FINALIZER);
+          this.canary.metadata.finalizers = a.present ? [...rest, FINALIZER] : rest;
+          if (this.canary.metadata.deletionTimestamp && !this.canary.metadata.finalizers.length) this.removed = true;
+          break;
+        }
+        case 'finalizeRouter':
+          this.routerFinalized++;
           break;
         default:
           throw new Error(`unhandled action ${(a as TickAction).type}`);
