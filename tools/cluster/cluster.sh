@@ -4,6 +4,8 @@
 # all on 127.0.0.1, each cluster in its own state dir with its own ports.
 #
 #   tools/cluster/cluster.sh up     NAME [--nodes N] [--audit] [--no-crds] [--no-watch-cache]
+#                                               [--kcm-arg FLAG]... extra kube-controller-manager
+#                                               flags, e.g. --kcm-arg --kube-api-qps=200
 #   tools/cluster/cluster.sh run    NAME [...]   like up, stays in the foreground
 #                                               and tears down on Ctrl-C/TERM
 #   tools/cluster/cluster.sh down   NAME        stop processes, delete state
@@ -27,7 +29,7 @@ log() { echo "[cluster $name] $*" >&2; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
 secs_since() { local d=$(( ($(now_us) - $1) / 100000 )); printf '%d.%d' $((d / 10)) $((d % 10)); }
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # ---------------------------------------------------------------- helpers
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
@@ -98,7 +100,7 @@ EOF
 
 # ---------------------------------------------------------------- commands
 cmd_up() {
-  local nodes=1 crds=1
+  local nodes=1 crds=1 kcm_args=()
   audit=0 watch_cache=true
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -106,6 +108,7 @@ cmd_up() {
       --nodes) nodes="$2"; shift 2 ;;
       --audit) audit=1; shift ;;
       --no-crds) crds=0; shift ;;
+      --kcm-arg) kcm_args+=("$2"); shift 2 ;;
       *) usage ;;
     esac
   done
@@ -175,7 +178,7 @@ EOF
     --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false --controllers '*' \
     --use-service-account-credentials=true \
     --service-account-private-key-file "$dir/certs/sa.key" --root-ca-file "$dir/certs/ca.crt" \
-    --cluster-name "$name" --node-monitor-grace-period 60s
+    --cluster-name "$name" --node-monitor-grace-period 60s ${kcm_args[@]+"${kcm_args[@]}"}
   start kube-scheduler --kubeconfig "$dir/scheduler.kubeconfig" \
     --authentication-kubeconfig "$dir/scheduler.kubeconfig" --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false

@@ -72,6 +72,13 @@ export interface ClusterOptions {
   watchCache?: boolean;
   /** Extra kube-apiserver flags, e.g. ['--feature-gates=...']. */
   apiserverArgs?: string[];
+  /**
+   * Extra kube-controller-manager flags, appended after the defaults. Tests keep
+   * the defaults (20 QPS per controller, 5 syncs); benchmarks that roll out
+   * hundreds of Deployments raise them, e.g. ['--kube-api-qps=200',
+   * '--kube-api-burst=400', '--concurrent-deployment-syncs=20'].
+   */
+  controllerManagerArgs?: string[];
 }
 
 export interface RequestOptions {
@@ -721,6 +728,7 @@ async function startClusterOnce(options: ClusterOptions): Promise<Cluster> {
       `--cluster-name=${name}`,
       // kwok heartbeats can be late while 2 CI cores are saturated.
       '--node-monitor-grace-period=60s',
+      ...(options.controllerManagerArgs ?? []),
     ]);
     cluster.spawnComponent('kube-scheduler', [
       `--kubeconfig=${schedKubeconfig}`,

@@ -123,13 +123,16 @@ export interface ObjectWriter {
     patch: unknown,
     opts?: { signal?: AbortSignal },
   ): Promise<T>;
-  /** Read-modify-write of `.status` through the status subresource, with conflict retry. */
+  /**
+   * Read-modify-write of `.status` through the status subresource, with conflict retry. With `cached` (a copy from
+   * a watch cache) the first attempt writes against it instead of GETting; a conflict falls back to GET.
+   */
   updateStatus<T extends KubeObject>(
     kind: ResourceKind,
     namespace: string,
     name: string,
     mutate: (current: T) => T['status'] | undefined,
-    opts?: { signal?: AbortSignal },
+    opts?: { signal?: AbortSignal; cached?: T },
   ): Promise<T | undefined>;
   delete(kind: ResourceKind, namespace: string, name: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Records a core/v1 Event on `involved` (Flagger's reason `Synced`, component `flagger` by default). */

@@ -7,6 +7,8 @@ export interface KubeObjectWriterOptions {
   transport: KubeTransport;
   /** Attempts of a read-modify-write before giving up with KubeConflictError. */
   conflictAttempts?: number;
+  /** Event names this writer remembers having written, so a repeat goes straight to GET+PATCH (default 4096). */
+  knownEvents?: number;
   now?: () => Date;
   random?: () => number;
 }
@@ -33,10 +35,14 @@ export class KubeObjectWriter implements ObjectWriter {
   private readonly attempts: number;
   private readonly now: () => Date;
   private readonly random: () => number;
+  /** Insertion-ordered, trimmed oldest first: a hint only, a forgotten name costs one 409. */
+  private readonly knownEvents = new Set<string>();
+  private readonly knownEventsMax: number;
 
   constructor(options: KubeObjectWriterOptions) {
     this.t = options.transport;
     this.attempts = options.conflictAttempts ?? 5;
+    this.knownEventsMax = options.knownEvents ?? 4096;
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
   }
@@ -138,20 +144,29 @@ export class KubeObjectWriter implements ObjectWriter {
     namespace: string,
     name: string,
     mutate: (current: T) => T['status'] | undefined,
-    opts?: { signal?: AbortSignal },
+    opts?: { signal?: AbortSignal; cached?: T },
   ): Promise<T | undefined> {
     const signal = opts?.signal;
+    // The cached copy saves the GET on the first attempt only: a 409 means it was stale, so retries read live.
+    let cached = opts?.cached;
     return this.retryOnConflict(`update status of ${kind.kind} ${namespace}/${name}`, signal, async () => {
-      const current = await this.getOrUndefined<T>(kind, namespace, name, signal);
+      const current = cached ?? (await this.getOrUndefined<T>(kind, namespace, name, signal));
+      cached = undefined;
       if (!current) return undefined;
       const status = mutate(structuredClone(current));
       if (status === undefined) return current;
-      return this.t.request<T>({
-        method: 'PUT',
-        path: resourcePath(kind, namespace, name, 'status'),
-        body: { ...current, status },
-        signal,
-      });
+      try {
+        return await this.t.request<T>({
+          method: 'PUT',
+          path: resourcePath(kind, namespace, name, 'status'),
+          body: { ...current, status },
+          signal,
+        });
+      } catch (e) {
+        // Deleted since it was read: as if the read had found nothing.
+        if (isStatus(e, 404)) return undefined;
+        throw e;
+      }
     });
   }
 
@@ -166,7 +181,8 @@ export class KubeObjectWriter implements ObjectWriter {
   /**
    * Like client-go's recorder: an identical event (same object, type, reason, message, component) raises the count
    * and lastTimestamp of the existing Event instead of adding a new one. The Event's name is derived from those
-   * fields, so the aggregation survives restarts and needs no local cache.
+   * fields, so the aggregation survives restarts. Most events are new (an iteration number, a weight), so the
+   * create is tried first; names this writer wrote recently are counted up directly.
    */
   async recordEvent(
     involved: KubeObject,
@@ -181,11 +197,14 @@ export class KubeObjectWriter implements ObjectWriter {
       [involved.metadata.uid ?? '', event.type, reason, event.message, component].join('\u0000'),
     )}`;
     const signal = opts?.signal;
-    const existing = await this.getOrUndefined<EventObject>(KINDS.event, ns, name, signal);
-    if (existing) {
-      await this.mergePatch(KINDS.event, ns, name, { count: (existing.count ?? 1) + 1, lastTimestamp: now }, opts);
-      return;
-    }
+    const countUp = async () => {
+      const live = await this.getOrUndefined<EventObject>(KINDS.event, ns, name, signal);
+      if (!live) return false;
+      await this.mergePatch(KINDS.event, ns, name, { count: (live.count ?? 1) + 1, lastTimestamp: now }, opts);
+      this.remember(`${ns}/${name}`);
+      return true;
+    };
+    if (this.knownEvents.has(`${ns}/${name}`) && (await countUp())) return;
     const body: EventObject = {
       apiVersion: 'v1',
       kind: 'Event',
@@ -209,11 +228,19 @@ export class KubeObjectWriter implements ObjectWriter {
     };
     try {
       await this.t.request({ method: 'POST', path: resourcePath(KINDS.event, ns), body, signal });
+      this.remember(`${ns}/${name}`);
     } catch (e) {
       if (!isStatus(e, 409)) throw e;
-      // Another writer created it between our GET and POST: count ours on top.
-      const live = await this.getOrUndefined<EventObject>(KINDS.event, ns, name, signal);
-      await this.mergePatch(KINDS.event, ns, name, { count: (live?.count ?? 1) + 1, lastTimestamp: now }, opts);
+      // It exists (written before a restart, by another replica, or forgotten): count ours on top.
+      if (!(await countUp())) throw new KubeConflictError(`Event ${ns}/${name} exists but cannot be read`);
+    }
+  }
+
+  private remember(key: string): void {
+    this.knownEvents.delete(key);
+    this.knownEvents.add(key);
+    if (this.knownEvents.size > this.knownEventsMax) {
+      this.knownEvents.delete(this.knownEvents.values().next().value!);
     }
   }
 }

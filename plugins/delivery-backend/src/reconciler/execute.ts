@@ -79,10 +79,12 @@ export class RecordingWriter implements ObjectWriter {
     namespace: string,
     name: string,
     mutate: (current: T) => T['status'] | undefined,
-    opts?: { signal?: AbortSignal },
+    opts?: { signal?: AbortSignal; cached?: T },
   ) {
     this.guard();
-    return this.note(kind, await this.inner.updateStatus(kind, namespace, name, mutate, opts));
+    // The tick waited until the cache held its last writes, so the cached copy is almost always current.
+    const cached = opts?.cached ?? this.cache?.get<T>(kind, namespace, name);
+    return this.note(kind, await this.inner.updateStatus(kind, namespace, name, mutate, { ...opts, cached }));
   }
   async delete(kind: ResourceKind, namespace: string, name: string, opts?: { signal?: AbortSignal }) {
     this.guard();
