@@ -38,7 +38,9 @@ count_jest() {
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   [ "$f" -gt 0 ] && failures+=("$name ($f)")
   node -e 'const r=require(process.argv[1]); for (const t of r.testResults) for (const a of t.assertionResults)
-    if (a.status==="failed") console.log("  ✕ "+t.name.replace(process.cwd()+"/","")+" › "+a.fullName);
+    if (a.status==="failed") { console.log("  ✕ "+t.name.replace(process.cwd()+"/","")+" › "+a.fullName);
+      /* The first lines of each failure, so a CI log alone says why (the full report stays in the results dir). */
+      for (const m of a.failureMessages||[]) console.log(m.split("\n").slice(0,25).map(l=>"      "+l).join("\n")); }
     for (const t of r.testResults) if (t.status==="failed"&&t.assertionResults.length===0) console.log("  ✕ "+t.name+": "+(t.message||"").slice(0,400))' "$file"
 }
 

@@ -76,6 +76,10 @@ describeE2e('history and warm start across a backend restart', () => {
     const url = await proxy.start();
     const clusters = [{ name: cluster.name, url, serviceAccountToken: cluster.token, skipTLSVerify: false }];
     let knex = db.connect();
+    // What the test was doing and what the fleet looked like, added to any failure: this test once failed in CI
+    // only, and a bare assertion did not say which life or what the aggregator saw.
+    let step = 'first life: writing history';
+    let fleetNow: ReturnType<typeof createFleet> | undefined;
     try {
       // ---- first life: history written, fleet synced and its snapshot saved as on shutdown
       const store = await DatabaseHistoryStore.create({ database: asService(knex) });
@@ -90,7 +94,9 @@ describeE2e('history and warm start across a backend restart', () => {
       await store.upsertEvents(ref, [{ ...event, count: 3, time: '2026-01-02T00:00:50.000Z' }]);
       const written = { runs: await store.listRuns(ref), checks: await store.listChecks(ref), events: await store.listEvents(ref) };
 
+      step = 'first life: initial sync';
       const first = createFleet({ clusters, logger });
+      fleetNow = first;
       first.fleet.start();
       await waitFor('first life synced', () => first.fleet.clusterHealth()[0].state === 'synced');
       await waitFor('row with images', () => (first.fleet.summary(ref)?.primaryImages.length ?? 0) > 0);
@@ -98,10 +104,11 @@ describeE2e('history and warm start across a backend restart', () => {
       await first.fleet.stop();
       await knex.destroy();
 
-      // ---- the cluster moves on while the backend is down
+      step = 'the cluster moves on while the backend is down';
       await env.setStatus(cluster, ns, 'podinfo', progressingStatus(40));
 
       // ---- second life: a new connection and store; the cluster does not answer yet
+      step = 'second life: reopening the store';
       knex = db.connect();
       const reopened = await DatabaseHistoryStore.create({ database: asService(knex) });
       expect(await reopened.listRuns(ref)).toEqual(written.runs);
@@ -113,17 +120,26 @@ describeE2e('history and warm start across a backend restart', () => {
 
       const snapshot = await reopened.loadSnapshot();
       proxy.holding = true;
+      step = 'second life: served from the snapshot while the cluster does not answer';
       const second = createFleet({ clusters, logger, snapshot: { summaries: snapshot.summaries, savedAt: Date.parse(snapshot.savedAt!) } });
+      fleetNow = second;
       second.fleet.start();
       const [stale] = second.fleet.clusterHealth();
       expect(stale).toMatchObject({ state: 'stale', lastSyncTime: snapshot.savedAt });
       expect(second.fleet.summary(ref)).toMatchObject({ canaryWeight: 20, primaryImages: ['ghcr.io/stefanprodan/podinfo:6.0.0'] });
 
+      step = 'second life: re-sync after the cluster answers';
       proxy.release();
       await waitFor('second life re-synced', () => second.fleet.clusterHealth()[0].state === 'synced');
       expect(second.fleet.summary(ref)?.canaryWeight).toBe(40);
       await second.fleet.stop();
+    } catch (e) {
+      const seen = fleetNow && { health: fleetNow.fleet.clusterHealth(), row: fleetNow.fleet.summary(ref) };
+      const last = proxy.requests.slice(-15).map(r => `${r.at}ms ${r.method} ${r.path}${r.watch ? ' (watch)' : ''}`);
+      (e as Error).message += `\n\nstep: ${step}\nfleet: ${JSON.stringify(seen)}\nlast proxied requests:\n${last.join('\n')}`;
+      throw e;
     } finally {
+      await fleetNow?.fleet.stop();
       await knex.destroy();
       await proxy.close();
       await db.drop();
