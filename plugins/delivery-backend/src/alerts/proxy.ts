@@ -77,7 +77,7 @@ export function proxyAgent(proxy: string, target: string, timeoutMs: number): ht
   try {
     p = new URL(proxy);
   } catch {
-    throw new Error(`invalid proxy URL ${JSON.stringify(proxy)}; expected e.g. http://proxy.example.com:3128`);
+    throw new Error('invalid proxy URL; expected e.g. http://proxy.example.com:3128');
   }
   if (p.protocol !== 'http:' && p.protocol !== 'https:') {
     throw new Error(`unsupported proxy scheme "${p.protocol.replace(/:$/, '')}"; use http or https`);

@@ -171,6 +171,41 @@ describe('runTick', () => {
     expect(fake.events).toEqual([]);
   });
 
+  it('hands alerts and every recorded event, with the phase the tick observed, to the notifications', async () => {
+    const { fake, deps, request, advance } = setup();
+    const alerts: string[] = [];
+    const events: Array<{ phase?: string; type: string; message: string }> = [];
+    const notifications = {
+      alert: (_c: Canary, a: { severity: string; message: string }) => alerts.push(`${a.severity}: ${a.message}`),
+      event: (c: Canary, e: { type: string; message: string }) =>
+        events.push({ phase: c.status?.phase, type: e.type, message: e.message }),
+      idle: async () => undefined,
+    };
+    await runTick({ ...deps, notifications }, request());
+    const firstTick = fake.events.length;
+    settle(fake);
+    advance(60_000);
+    await runTick({ ...deps, notifications }, request());
+    expect(alerts).toEqual(['info: New Deployment detected, initialization completed.']);
+    // A new canary has no phase yet; the second tick started from Initializing.
+    expect(events).toEqual(
+      fake.events.map((e, i) => ({
+        phase: i < firstTick ? undefined : 'Initializing',
+        type: e.type,
+        message: e.message,
+      })),
+    );
+    expect(events.map(e => e.message)).toContain('Initialization done! podinfo.test');
+  });
+
+  it('forwards nothing once the lease is lost', async () => {
+    const { deps, request } = setup();
+    const notifications = { alert: jest.fn(), event: jest.fn(), idle: async () => undefined };
+    await runTick({ ...deps, canWrite: () => false, notifications }, request());
+    expect(notifications.alert).not.toHaveBeenCalled();
+    expect(notifications.event).not.toHaveBeenCalled();
+  });
+
   it('returns undefined for a canary that is gone', async () => {
     const { deps, request } = setup();
     expect(await runTick(deps, request({ name: 'nope' }))).toBeUndefined();
