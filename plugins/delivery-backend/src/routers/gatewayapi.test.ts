@@ -1,28 +1,12 @@
 import { KINDS } from '../kube/types';
 import { FakeKube } from '../testing/fakeKube';
-import { podinfoCanary } from './__fixtures__/podinfo';
+import { gammaRef, gatewayCanary, podinfoCanary } from './__fixtures__/podinfo';
 import {
   GATEWAY_REFS_REQUIRED,
   GatewayApiRouter,
   parentNotReadyError,
   type HttpRoute,
 } from './gatewayapi';
-
-const gammaRef = {
-  group: 'core',
-  kind: 'Service',
-  name: 'podinfo',
-  namespace: 'test',
-  port: 9898,
-};
-const gatewayCanary = (extra: Parameters<typeof podinfoCanary>[0] = {}) =>
-  podinfoCanary({
-    ...extra,
-    spec: {
-      ...extra.spec,
-      service: { port: 9898, gatewayRefs: [gammaRef], ...extra.spec?.service },
-    },
-  });
 
 describe('parentNotReadyError', () => {
   const route = (status: string, observedGeneration: number): HttpRoute => ({

@@ -1,26 +1,10 @@
-import { podinfoCanary } from './__fixtures__/podinfo';
+import { gammaRef, gatewayCanary } from './__fixtures__/podinfo';
 import {
   httpRouteRoutes,
   httpRouteSpec,
   mapMatches,
   mergeMatches,
 } from './httpRoute';
-
-const gammaRef = {
-  group: 'core',
-  kind: 'Service',
-  name: 'podinfo',
-  namespace: 'test',
-  port: 9898,
-};
-const gatewayCanary = (extra: Parameters<typeof podinfoCanary>[0] = {}) =>
-  podinfoCanary({
-    ...extra,
-    spec: {
-      ...extra.spec,
-      service: { port: 9898, gatewayRefs: [gammaRef], ...extra.spec?.service },
-    },
-  });
 
 describe('httpRouteSpec', () => {
   it('matches the worked example at canary weight 30 (d.6)', () => {

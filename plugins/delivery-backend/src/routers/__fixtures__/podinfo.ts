@@ -32,3 +32,24 @@ export function podinfoCanary(
     status: overrides.status,
   };
 }
+
+/** Linkerd's GAMMA mode: the HTTPRoute's parent is the apex Service itself. */
+export const gammaRef = {
+  group: 'core',
+  kind: 'Service',
+  name: 'podinfo',
+  namespace: 'test',
+  port: 9898,
+};
+
+/** The worked-example canary on the Gateway API router, attached to `gammaRef` unless the overrides say otherwise. */
+export const gatewayCanary = (
+  extra: Parameters<typeof podinfoCanary>[0] = {},
+) =>
+  podinfoCanary({
+    ...extra,
+    spec: {
+      ...extra.spec,
+      service: { port: 9898, gatewayRefs: [gammaRef], ...extra.spec?.service },
+    },
+  });
