@@ -6,6 +6,9 @@ import { mockCredentials, mockServices, startTestBackend } from '@backstage/back
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+// A dependency of plugins/delivery-backend, hoisted; e2e-tests/package.json does not declare it yet.
+// eslint-disable-next-line @backstage/no-undeclared-imports
+import { NotificationSendOptions, notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
 import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
 import type { ClusterConfig } from '../../../../plugins/delivery-backend/src/config';
@@ -16,12 +19,24 @@ export interface RecordedSignal {
   payload: SignalPayload;
 }
 
+/** One closed `coreServices.auditor` event: how it ended and its metadata (the action routes name the actor). */
+export interface RecordedAudit {
+  eventId: string;
+  status: 'success' | 'fail';
+  meta: Record<string, unknown>;
+}
+
 export interface DeliveryTestBackend {
+  /** `http://127.0.0.1:<port>/api/delivery`, for callers that bring their own credentials (or none). */
+  baseUrl: string;
   /** GET on /api/delivery as `user` (default user:default/guest), returning status, body and server time. */
   get<T = any>(path: string, user?: string): Promise<{ status: number; body: T; ms: number }>;
   /** POST of a JSON body on /api/delivery as `user`. */
   post<T = any>(path: string, body: unknown, user: string): Promise<{ status: number; body: T }>;
   signals: RecordedSignal[];
+  audits: RecordedAudit[];
+  /** What the plugin asked the notifications service to send. */
+  notifications: NotificationSendOptions[];
   stop(): Promise<void>;
 }
 
@@ -44,6 +59,8 @@ export interface DeliveryTestBackendOptions {
  */
 export async function startDeliveryBackend(o: DeliveryTestBackendOptions): Promise<DeliveryTestBackend> {
   const signals: RecordedSignal[] = [];
+  const audits: RecordedAudit[] = [];
+  const notifications: NotificationSendOptions[] = [];
   const entities = o.entities ?? [];
   const catalog = catalogServiceMock.mock({
     getEntities: async () => ({ items: entities }),
@@ -73,7 +90,24 @@ export async function startDeliveryBackend(o: DeliveryTestBackendOptions): Promi
           return requests.map(() => decide(user)) as never;
         },
       }).factory,
+      mockServices.auditor.mock({
+        createEvent: async ({ eventId, meta }) => {
+          const close = (status: RecordedAudit['status']) => async (closing?: { meta?: Record<string, unknown> }) => {
+            audits.push({ eventId, status, meta: { ...meta, ...closing?.meta } });
+          };
+          return { success: close('success'), fail: close('fail') };
+        },
+      }).factory,
       createServiceFactory({ service: catalogServiceRef, deps: {}, factory: () => catalog }),
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => ({
+          send: async (options: NotificationSendOptions) => {
+            notifications.push(options);
+          },
+        }),
+      }),
       createServiceFactory({
         service: signalsServiceRef,
         deps: {},
@@ -87,7 +121,10 @@ export async function startDeliveryBackend(o: DeliveryTestBackendOptions): Promi
   });
   const base = `http://127.0.0.1:${(backend.server.address() as AddressInfo).port}/api/delivery`;
   return {
+    baseUrl: base,
     signals,
+    audits,
+    notifications,
     async get(path, user = 'user:default/guest') {
       const started = performance.now();
       const res = await fetch(`${base}${path}`, {
