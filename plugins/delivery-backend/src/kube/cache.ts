@@ -14,7 +14,7 @@ export interface WatchSpec {
 export type ListWatchTuning = Partial<
   Pick<
     ListWatchOptions,
-    'pageSize' | 'watchTimeoutSeconds' | 'minReconnectIntervalMs' | 'backoff' | 'idleSlackMs' | 'now' | 'random'
+    'pageSize' | 'sliceMs' | 'watchTimeoutSeconds' | 'minReconnectIntervalMs' | 'backoff' | 'idleSlackMs' | 'now' | 'random'
   >
 >;
 

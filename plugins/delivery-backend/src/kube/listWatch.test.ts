@@ -1,7 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { KubeHttpClient } from './clusters';
-import { ListWatch, ListWatchOptions, WatchEvent } from './listWatch';
+import { KubeHttpClient, KubeTransport } from './clusters';
+import { ListWatch, ListWatchOptions, TimeSlice, WatchEvent } from './listWatch';
 import { FakeApiServer } from './testing/fakeApiServer';
+import { MemoryTransport, httpError } from './testing/memoryTransport';
 import { KINDS, KubeObject } from './types';
 
 // Generous bounds: the suite runs beside others on 2 cores; the assertions are about order and gaps, not speed.
@@ -191,5 +192,98 @@ describe('ListWatch', () => {
     server.upsert('c8', { n: 8 });
     await until(() => Boolean(w.get('default', 'c8')), 'watched object');
     expect(w.list().every(o => (o.spec as { projected?: boolean }).projected)).toBe(true);
+  });
+});
+
+describe('ListWatch relist page by page', () => {
+  /** A MemoryTransport whose LIST pages after the first wait for `next()`; `onContinue` runs before each. */
+  function gatedTransport(mem: MemoryTransport, onContinue: () => void = () => {}) {
+    let open: () => void = () => {};
+    let gate = new Promise<void>(r => (open = r));
+    const transport: KubeTransport = {
+      cluster: mem.cluster,
+      request: async req => {
+        if (req.query?.continue) {
+          await gate;
+          onContinue();
+        }
+        return mem.request(req);
+      },
+      stream: req => mem.stream(req),
+    };
+    return {
+      transport,
+      next: () => {
+        open();
+        gate = new Promise<void>(r => (open = r));
+      },
+    };
+  }
+  const seed = (mem: MemoryTransport, n: number) => {
+    for (let i = 0; i < n; i++) mem.put(KINDS.canary, { metadata: { name: `c${i}`, namespace: 'default' }, spec: { n: i } });
+  };
+
+  it('hands out the first page before the LIST is complete, and only then reports synced', async () => {
+    const mem = new MemoryTransport('t');
+    seed(mem, 5);
+    const { transport, next } = gatedTransport(mem);
+    const events: WatchEvent[] = [];
+    const w = new ListWatch({ transport, kind: KINDS.canary, logger: mockServices.logger.mock(), pageSize: 2 });
+    w.subscribe(e => events.push(e));
+    w.start();
+    await until(() => w.size === 2, 'first page applied');
+    expect(w.hasSynced).toBe(false);
+    expect(events.map(e => `${e.type} ${e.object.metadata.name}`)).toEqual(['add c0', 'add c1']);
+    next();
+    await until(() => w.size === 4, 'second page applied');
+    next();
+    await until(() => w.hasSynced, 'synced');
+    expect(w.list().map(o => o.metadata.name).sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    await w.stop();
+  });
+
+  it('deletes what a restarted LIST no longer has, even if the expired pass had listed it', async () => {
+    const mem = new MemoryTransport('t');
+    seed(mem, 5);
+    let expired = false;
+    const { transport, next } = gatedTransport(mem, () => {
+      if (expired) return;
+      expired = true;
+      mem.remove(KINDS.canary, 'default', 'c0');
+      throw httpError(410, 'continue token expired');
+    });
+    const events: WatchEvent[] = [];
+    const w = new ListWatch({ transport, kind: KINDS.canary, logger: mockServices.logger.mock(), pageSize: 2 });
+    w.subscribe(e => events.push(e));
+    w.start();
+    await until(() => w.size === 2, 'first page applied');
+    next(); // expires; the LIST starts over without c0
+    await until(() => expired, 'expired');
+    for (let i = 0; i < 3 && !w.hasSynced; i++) {
+      next();
+      await new Promise(r => setTimeout(r, 20));
+    }
+    await until(() => w.hasSynced, 'synced');
+    expect(w.list().map(o => o.metadata.name).sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(events.filter(e => e.type === 'delete').map(e => e.object.metadata.name)).toEqual(['c0']);
+    await w.stop();
+  });
+});
+
+describe('TimeSlice', () => {
+  it('is due once the budget is spent, reading the clock every 16th call', () => {
+    let now = 0;
+    let reads = 0;
+    const slice = new TimeSlice(8, () => {
+      reads++;
+      return now;
+    });
+    slice.start();
+    now = 7;
+    expect(Array.from({ length: 16 }, () => slice.due())).not.toContain(true);
+    now = 8;
+    const calls = Array.from({ length: 16 }, () => slice.due());
+    expect(calls.indexOf(true)).toBe(15);
+    expect(reads).toBe(3); // start, and two checks in 32 calls
   });
 });

@@ -31,7 +31,10 @@ export interface ListWatchOptions {
   /** Shrinks each object to what readers use; `metadata.managedFields` is always removed first. */
   projector?: Projector;
   logger: LoggerService;
+  /** Objects per LIST page; each page is parsed in one piece, so this bounds the longest block of a sync. */
   pageSize?: number;
+  /** Longest stretch of synchronous work while applying a LIST before yielding to the event loop. Default 8 ms. */
+  sliceMs?: number;
   /** Server-side watch timeout; each watch uses this plus up to 100 % jitter, as client-go does. */
   watchTimeoutSeconds?: number;
   /** How long a watch may stay silent beyond its server-side timeout before it counts as hung. Default 30 s. */
@@ -52,6 +55,24 @@ export interface WatchError {
 
 class GoneError extends Error {}
 
+/**
+ * How long synchronous work may run before it yields: the work per object varies (subscribers build rows), so a
+ * clock bounds the block where a fixed count of objects would not.
+ */
+export class TimeSlice {
+  private since = 0;
+  private checks = 0;
+  constructor(private readonly budgetMs = 8, private readonly now: () => number = () => performance.now()) {}
+  start(): void {
+    this.since = this.now();
+    this.checks = 0;
+  }
+  /** True once the budget is spent; reads the clock every 16th call only. */
+  due(): boolean {
+    return (++this.checks & 15) === 0 && this.now() - this.since >= this.budgetMs;
+  }
+}
+
 function stripManagedFields(obj: KubeObject): KubeObject {
   if (!obj.metadata || !('managedFields' in obj.metadata)) return obj;
   const { managedFields: _drop, ...metadata } = obj.metadata as KubeObject['metadata'] & { managedFields?: unknown };
@@ -61,12 +82,15 @@ function stripManagedFields(obj: KubeObject): KubeObject {
 /**
  * A supervised list-watch of one kind in one cluster: paginated LIST, then WATCH from the last resourceVersion with
  * bookmarks, restarted after every error or server-side timeout. Only a 410 Gone (or an expired continue token)
- * causes a full relist; a relist is diffed against the store so subscribers see only real changes.
+ * causes a full relist; a relist is applied page by page against the store so subscribers see only real changes.
  * Attempts are spaced by exponential backoff with jitter and never more than one per `minReconnectIntervalMs`.
  */
 export class ListWatch<T extends KubeObject = KubeObject> {
   private readonly opts: Required<
-    Pick<ListWatchOptions, 'pageSize' | 'watchTimeoutSeconds' | 'minReconnectIntervalMs' | 'backoff' | 'idleSlackMs'>
+    Pick<
+      ListWatchOptions,
+      'pageSize' | 'sliceMs' | 'watchTimeoutSeconds' | 'minReconnectIntervalMs' | 'backoff' | 'idleSlackMs'
+    >
   > &
     ListWatchOptions;
   private readonly store = new Map<string, Map<string, T>>();
@@ -88,7 +112,8 @@ export class ListWatch<T extends KubeObject = KubeObject> {
 
   constructor(options: ListWatchOptions) {
     this.opts = {
-      pageSize: 500,
+      pageSize: 250,
+      sliceMs: 8,
       watchTimeoutSeconds: 300,
       minReconnectIntervalMs: 1000,
       idleSlackMs: 30_000,
@@ -216,10 +241,17 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     return (this.opts.projector ? this.opts.projector(stripped) : stripped) as T;
   }
 
+  /**
+   * Applies each LIST page as it arrives and releases it, so a big collection is never held twice (the old store
+   * plus a fresh copy) and subscribers work through it in slices. What the LIST no longer has is deleted at the end.
+   */
   private async relist(signal: AbortSignal): Promise<void> {
     const { transport, kind, namespace } = this.opts;
     const path = resourcePath(kind, namespace);
-    const fresh = new Map<string, Map<string, T>>();
+    // One string for every object: LIST items carry no apiVersion/kind and readers expect complete objects.
+    const apiVersion = kind.group ? `${kind.group}/${kind.version}` : kind.version;
+    const slice = new TimeSlice(this.opts.sliceMs);
+    let seen = new Map<string, Set<string>>();
     let cont: string | undefined;
     let rv: string | undefined;
     for (;;) {
@@ -233,24 +265,28 @@ export class ListWatch<T extends KubeObject = KubeObject> {
         });
       } catch (e) {
         if (cont && e instanceof KubeApiError && e.status === 410) {
-          // The continue token expired while paging: start the LIST over.
-          fresh.clear();
+          // The continue token expired while paging: start the LIST over; only what it lists counts as seen.
+          seen = new Map();
           cont = undefined;
           continue;
         }
         throw e;
       }
-      for (const item of page.items ?? []) {
-        // LIST items carry no apiVersion/kind; restore them so readers see complete objects.
-        const obj = this.project({
-          ...item,
-          apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version,
-          kind: kind.kind,
-        });
+      slice.start();
+      const items = page.items ?? [];
+      for (let i = 0; i < items.length; i++) {
+        const obj = this.project({ ...items[i], apiVersion, kind: kind.kind });
+        items[i] = undefined as unknown as KubeObject; // the raw item is garbage from here, even mid-page
         const ns = obj.metadata.namespace ?? '';
-        let byName = fresh.get(ns);
-        if (!byName) fresh.set(ns, (byName = new Map()));
-        byName.set(obj.metadata.name, obj);
+        let names = seen.get(ns);
+        if (!names) seen.set(ns, (names = new Set()));
+        names.add(obj.metadata.name);
+        this.put(obj);
+        if (slice.due()) {
+          await yieldToEventLoop();
+          if (signal.aborted) return;
+          slice.start();
+        }
       }
       rv = page.metadata?.resourceVersion;
       cont = page.metadata?.continue || undefined;
@@ -258,7 +294,8 @@ export class ListWatch<T extends KubeObject = KubeObject> {
       if (signal.aborted) return;
       if (!cont) break;
     }
-    await this.replace(fresh);
+    await this.deleteUnseen(seen, slice, signal);
+    if (signal.aborted) return;
     this.resourceVersion = rv;
     this.lastError_ = undefined;
     this.everSynced = true;
@@ -266,31 +303,40 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     this.syncListeners.forEach(l => l());
   }
 
-  /** Swaps in a fresh LIST, emitting only the differences; yields every few thousand objects. */
-  private async replace(fresh: Map<string, Map<string, T>>): Promise<void> {
-    const events: WatchEvent<T>[] = [];
+  /** Stores one listed object, emitting an add or an update when its resourceVersion moved. */
+  private put(obj: T) {
+    const ns = obj.metadata.namespace ?? '';
+    let byName = this.store.get(ns);
+    if (!byName) this.store.set(ns, (byName = new Map()));
+    const old = byName.get(obj.metadata.name);
+    byName.set(obj.metadata.name, obj);
+    if (!old) {
+      this.size_++;
+      this.emit({ type: 'add', object: obj });
+    } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+      this.emit({ type: 'update', object: obj, old });
+    }
+  }
+
+  /** After a complete LIST: deletes what it did not list, in time slices. */
+  private async deleteUnseen(seen: Map<string, Set<string>>, slice: TimeSlice, signal: AbortSignal) {
+    const gone: T[] = [];
     for (const [ns, byName] of this.store) {
-      for (const [name, old] of byName) {
-        if (!fresh.get(ns)?.has(name)) events.push({ type: 'delete', object: old, old });
-      }
+      for (const [name, old] of byName) if (!seen.get(ns)?.has(name)) gone.push(old);
     }
-    let size = 0;
-    for (const [ns, byName] of fresh) {
-      for (const [name, obj] of byName) {
-        size++;
-        const old = this.store.get(ns)?.get(name);
-        if (!old) events.push({ type: 'add', object: obj });
-        else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-          events.push({ type: 'update', object: obj, old });
-        }
+    slice.start();
+    for (const old of gone) {
+      const ns = old.metadata.namespace ?? '';
+      const byName = this.store.get(ns);
+      if (!byName?.delete(old.metadata.name)) continue;
+      if (byName.size === 0) this.store.delete(ns);
+      this.size_--;
+      this.emit({ type: 'delete', object: old, old });
+      if (slice.due()) {
+        await yieldToEventLoop();
+        if (signal.aborted) return;
+        slice.start();
       }
-    }
-    this.store.clear();
-    for (const [ns, byName] of fresh) this.store.set(ns, byName);
-    this.size_ = size;
-    for (let i = 0; i < events.length; i++) {
-      this.emit(events[i]);
-      if (i % 2000 === 1999) await yieldToEventLoop();
     }
   }
 
@@ -306,26 +352,18 @@ export class ListWatch<T extends KubeObject = KubeObject> {
 
   private apply(type: string, raw: KubeObject) {
     const obj = this.project(raw);
-    const ns = obj.metadata.namespace ?? '';
-    const name = obj.metadata.name;
-    let byName = this.store.get(ns);
-    const old = byName?.get(name);
-    if (type === 'DELETED') {
-      if (!old) return;
-      byName!.delete(name);
-      if (byName!.size === 0) this.store.delete(ns);
-      this.size_--;
-      this.emit({ type: 'delete', object: obj, old });
+    if (type !== 'DELETED') {
+      this.put(obj);
       return;
     }
-    if (!byName) this.store.set(ns, (byName = new Map()));
-    byName.set(name, obj);
-    if (!old) {
-      this.size_++;
-      this.emit({ type: 'add', object: obj });
-    } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-      this.emit({ type: 'update', object: obj, old });
-    }
+    const ns = obj.metadata.namespace ?? '';
+    const byName = this.store.get(ns);
+    const old = byName?.get(obj.metadata.name);
+    if (!old) return;
+    byName!.delete(obj.metadata.name);
+    if (byName!.size === 0) this.store.delete(ns);
+    this.size_--;
+    this.emit({ type: 'delete', object: obj, old });
   }
 
   private async watch(signal: AbortSignal): Promise<void> {
