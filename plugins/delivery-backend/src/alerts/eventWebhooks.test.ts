@@ -139,9 +139,13 @@ describe('createCanaryNotifications', () => {
       webhooks: new WebhookCaller(),
       logger: mockServices.logger.mock(),
     });
-    // onUnhandledRequest is 'error': any POST would fail the test.
+    const requests: string[] = [];
+    const listener = ({ request }: { request: Request }) => void requests.push(request.url);
+    server.events.on('request:start', listener);
     notifications.event(podinfoCanary(), { type: 'Normal', message: 'm', time: at });
     notifications.alert(podinfoCanary(), { type: 'alert', severity: 'info', message: 'm', fields: [] });
     await notifications.idle();
+    server.events.removeListener('request:start', listener);
+    expect(requests).toEqual([]);
   });
 });

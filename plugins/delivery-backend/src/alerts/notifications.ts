@@ -25,7 +25,6 @@ export interface CanaryNotificationsOptions extends ProviderSources {
   notifier?: GlobalNotifierConfig;
   /** `delivery.reconciler.eventWebhookUrl`. */
   eventWebhookUrl?: string;
-  clusterName?: string;
   /** Per alert POST (default 5000). */
   alertTimeoutMs?: number;
   maxPending?: number;
@@ -38,7 +37,6 @@ export function createCanaryNotifications(o: CanaryNotificationsOptions): Canary
     isSynced: o.isSynced,
     getSecret: o.getSecret,
     global: o.notifier ? globalProvider(o.notifier) : undefined,
-    clusterName: o.clusterName,
     logger: o.logger,
     timeoutMs: o.alertTimeoutMs,
   });

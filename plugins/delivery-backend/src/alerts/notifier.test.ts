@@ -48,7 +48,7 @@ function secret(kube: FakeKube, name: string, data: Record<string, string>, name
   kube.seed(KINDS.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data: b64 } as KubeObject);
 }
 
-function setup(o: { secretsWatched?: boolean; clusterName?: string; global?: boolean; timeoutMs?: number } = {}) {
+function setup(o: { secretsWatched?: boolean; global?: boolean; timeoutMs?: number } = {}) {
   const kube = new FakeKube();
   const logger = mockServices.logger.mock();
   const gets: string[] = [];
@@ -61,7 +61,6 @@ function setup(o: { secretsWatched?: boolean; clusterName?: string; global?: boo
     isSynced: kind => kind !== KINDS.secret || Boolean(o.secretsWatched),
     getSecret,
     logger,
-    clusterName: o.clusterName,
     timeoutMs: o.timeoutMs,
     global: o.global ? globalProvider({ type: 'slack', url: `${BASE}/global`, channel: 'ops' }) : undefined,
   });
@@ -71,13 +70,15 @@ function setup(o: { secretsWatched?: boolean; clusterName?: string; global?: boo
 const canaryWith = (alerts: CanaryAlert[]) => podinfoCanary({ analysis: { alerts } });
 
 describe('AlertNotifier', () => {
-  it('posts the exact Slack payload, the Cluster field first, to the referenced provider', async () => {
+  it('posts the exact Slack payload, fields in the order the core gave them, to the referenced provider', async () => {
     const posts = receiver();
-    const { kube, notifier } = setup({ clusterName: 'prod' });
+    const { kube, notifier } = setup();
     provider(kube, 'slack', { type: 'slack', address: `${BASE}/slack`, channel: 'deploys' });
     const canary = canaryWith([{ name: 'on-call', severity: 'info', providerRef: { name: 'slack' } }]);
 
-    expect(await notifier.send(canary, alert('info', 'New revision detected, progressing canary analysis.'))).toEqual([
+    const progressing = alert('info', 'New revision detected, progressing canary analysis.');
+    progressing.fields.unshift({ name: 'Cluster', value: 'prod' });
+    expect(await notifier.send(canary, progressing)).toEqual([
       { destination: 'alert provider slack.test', ok: true },
     ]);
     expect(posts).toHaveLength(1);

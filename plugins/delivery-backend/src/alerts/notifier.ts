@@ -19,8 +19,6 @@ export type AlertAction = Extract<TickAction, { type: 'alert' }>;
 export interface AlertNotifierOptions extends ProviderSources {
   /** The controller-wide notifier; without it, canaries without alerts send nothing. */
   global?: ResolvedProvider;
-  /** Added as the first field, `Cluster`, of every alert (Flagger's `-cluster-name`). */
-  clusterName?: string;
   logger: LoggerService;
   /** Per POST, including the provider lookup. Default 5000 (Flagger's). */
   timeoutMs?: number;
@@ -47,7 +45,8 @@ export class AlertNotifier {
       namespace: canary.metadata.namespace ?? 'default',
       message: alert.message,
       severity: alert.severity,
-      fields: [...(this.o.clusterName ? [{ name: 'Cluster', value: this.o.clusterName }] : []), ...alert.fields],
+      // The core already put the `Cluster` field first when the reconciler has a cluster name.
+      fields: alert.fields,
     };
     const route = alertRoute(canary, alert.severity);
     if (route.kind === 'global') {

@@ -281,7 +281,6 @@ export function createClusterReconciler(o: CreateClusterReconcilerOptions): Clus
     logger,
     notifier: o.config.notifier,
     eventWebhookUrl: o.config.eventWebhookUrl,
-    clusterName: settings.clusterName,
   });
   return new ClusterReconciler({
     cache: o.cache,
