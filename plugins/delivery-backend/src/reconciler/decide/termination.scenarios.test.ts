@@ -113,8 +113,14 @@ describe('deletion with revertOnDeletion', () => {
     // The process died after the status write, before the scale: the cluster shows Terminating and 0 replicas.
     world.target!.spec.replicas = 0;
     world.settle();
+    // Long after: the wait for the target starts again rather than being over already.
+    world.now += 10 * 60_000;
+    const resumedAt = world.now;
     const resumed = await world.tick({ resumed: true });
-    expect(resumed.actions).toEqual([{ type: 'scaleTarget', replicas: 2 }]);
+    expect(resumed.actions.map(a => a.type)).toEqual(['patchStatus', 'scaleTarget']);
+    expect(resumed.actions).toContainEqual({ type: 'scaleTarget', replicas: 2 });
+    expect(world.status.lastTransitionTime).toBe(new Date(resumedAt).toISOString());
+    expect(resumed.notBefore).toBe(new Date(resumedAt + 3000).toISOString());
     expect(world.takeEvents()).toEqual(['Normal: Terminating canary podinfo.test']);
     await tickAsScheduled(world);
     expect(world.removed).toBe(true);

@@ -57,8 +57,11 @@ export function terminate(ctx: TickContext): TickPlan {
   if (target) {
     // Re-scaling only a target still at zero leaves the target's own HPA in charge once it runs again.
     if (entering || isScaledToZero(target)) {
+      // A restart between the status write and the scale lands here later: the wait starts again from now
+      // (lastTransitionTime is the wait's clock), or a long-dead reconciler would revert without waiting at all.
+      if (!entering) ctx.setPhase('Terminating', 'target scaled up again after a restart');
       ctx.act({ type: 'scaleTarget', replicas: revertReplicas(ctx) });
-      return ctx.plan('terminating', new Date(started + checks[0]).toISOString());
+      return ctx.plan('terminating', new Date(ctx.now.getTime() + checks[0]).toISOString());
     }
     const ready = canaryReadiness(target, {
       readyThreshold: readyThresholds(ctx.analysis).canary,

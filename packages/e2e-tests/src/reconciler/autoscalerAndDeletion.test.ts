@@ -1,0 +1,175 @@
+import { KINDS } from '../../../../plugins/delivery-backend/src/kube/types'; // eslint-disable-line @backstage/no-relative-monorepo-imports
+import { describeE2e } from '../lib/gate';
+import { ReconcilerEnv } from '../lib/reconcilerEnv';
+
+/**
+ * The primary HorizontalPodAutoscaler and revertOnDeletion on the local control plane (real kube-apiserver, the
+ * HPA and garbage-collector controllers of kube-controller-manager), with the reconciler on the least-privilege
+ * ServiceAccount. The HPA controller has no metrics server here; it still enforces minReplicas.
+ */
+
+const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' };
+const FINALIZER = 'finalizer.flagger.app';
+
+function hpa(ns: string, min: number, max: number) {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'podinfo', namespace: ns, labels: { team: 'web' } },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+      minReplicas: min,
+      maxReplicas: max,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+    },
+  };
+}
+
+describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
+  let env: ReconcilerEnv;
+  let token: string;
+  const namespaces = ['hpa', 'revert', 'unfinalize'];
+  let replica: Awaited<ReturnType<ReconcilerEnv['startReconciler']>>;
+
+  beforeAll(async () => {
+    env = await ReconcilerEnv.start({ name: 'rec-hpa-revert' });
+    token = await env.serviceAccountToken();
+    for (const ns of namespaces) await env.ensureNamespace(ns);
+    replica = await env.startReconciler({ token, identity: 'replica-1', namespaces, leaseName: 'delivery-reconciler' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await env?.stop();
+  }, 60_000);
+
+  const hpaPath = (ns: string, name = '') =>
+    `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers${name ? `/${name}` : ''}`;
+  const messages = async (ns: string) => (await env.canaryEvents(ns, 'podinfo')).map(e => `${e.type}: ${e.message}`);
+
+  it('creates <hpa>-primary for <t>-primary and brings it in line with a changed target HPA on promotion', async () => {
+    const ns = 'hpa';
+    await env.createDeployment(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.0');
+    await env.must({ method: 'POST', path: hpaPath(ns), body: hpa(ns, 2, 4) });
+    await env.createCanary(ns, 'podinfo', {
+      provider: 'kubernetes',
+      targetRef: target,
+      autoscalerRef: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'podinfo' },
+      service: { port: 9898 },
+      analysis: { interval: '1s', threshold: 2, iterations: 2 },
+    });
+    await env.waitPhase(ns, 'podinfo', 'Initialized', 60_000);
+    const canary = await env.canary(ns, 'podinfo');
+    const primaryHpa = await env.must<any>({ path: hpaPath(ns, 'podinfo-primary') });
+    expect(primaryHpa.metadata.labels).toEqual({ team: 'web' });
+    expect(primaryHpa.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Canary', name: 'podinfo', uid: canary.metadata.uid, controller: true }),
+    ]);
+    expect(primaryHpa.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo-primary' },
+      minReplicas: 2,
+      maxReplicas: 4,
+    });
+    expect(primaryHpa.spec.metrics).toEqual(hpa(ns, 2, 4).spec.metrics);
+
+    // A changed target HPA is not copied while idle; the next promotion copies it.
+    await env.must({
+      method: 'PATCH',
+      path: hpaPath(ns, 'podinfo'),
+      contentType: 'application/merge-patch+json',
+      body: { spec: { minReplicas: 3, maxReplicas: 6 } },
+    });
+    await new Promise(r => setTimeout(r, 2_000));
+    expect((await env.must<any>({ path: hpaPath(ns, 'podinfo-primary') })).spec).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
+
+    await env.setImage(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.1');
+    await env.waitPhase(ns, 'podinfo', 'Progressing', 10_000);
+    // The run scales the target from zero to the HPA's minimum.
+    expect((await env.deployment(ns, 'podinfo')).spec.replicas).toBeGreaterThanOrEqual(3);
+    await env.waitPhase(ns, 'podinfo', 'Succeeded', 90_000);
+    expect((await env.must<any>({ path: hpaPath(ns, 'podinfo-primary') })).spec).toMatchObject({
+      scaleTargetRef: { name: 'podinfo-primary' },
+      minReplicas: 3,
+      maxReplicas: 6,
+    });
+    expect((await env.deployment(ns, 'podinfo-primary')).spec.template.spec.containers[0].image).toMatch(/6\.0\.1$/);
+  }, 180_000);
+
+  it('keeps the finalizer only while revertOnDeletion is true', async () => {
+    const ns = 'unfinalize';
+    await env.createDeployment(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.0');
+    await env.createCanary(ns, 'podinfo', {
+      provider: 'kubernetes',
+      targetRef: target,
+      revertOnDeletion: true,
+      service: { port: 9898 },
+      analysis: { interval: '1s', threshold: 2, iterations: 1 },
+    });
+    await env.waitFor('the finalizer', async () =>
+      (await env.canary(ns, 'podinfo')).metadata.finalizers?.includes(FINALIZER),
+    );
+    await env.patchCanary(ns, 'podinfo', { spec: { revertOnDeletion: false } });
+    await env.waitFor('the finalizer to go', async () => !(await env.canary(ns, 'podinfo')).metadata.finalizers?.length);
+  }, 90_000);
+
+  it('reverts a deleted canary across a reconciler restart: target back to the primary replicas, apex Service restored, Canary gone', async () => {
+    const ns = 'revert';
+    await env.createDeployment(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.0', { replicas: 2 });
+    // The apex Service existed before the Canary: it is taken over, so it must be given back.
+    await env.must({
+      method: 'POST',
+      path: `/api/v1/namespaces/${ns}/services`,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'podinfo', namespace: ns },
+        spec: { selector: { app: 'podinfo' }, ports: [{ name: 'http', port: 9898, targetPort: 9898 }] },
+      },
+    });
+    await env.createCanary(ns, 'podinfo', {
+      provider: 'kubernetes',
+      targetRef: target,
+      revertOnDeletion: true,
+      service: { port: 9898 },
+      analysis: { interval: '1s', threshold: 2, iterations: 1 },
+    });
+    await env.waitPhase(ns, 'podinfo', 'Initialized', 60_000);
+    expect((await env.canary(ns, 'podinfo')).metadata.finalizers).toEqual([FINALIZER]);
+    expect((await env.deployment(ns, 'podinfo')).spec.replicas).toBe(0);
+    const service = () => env.must<any>({ path: `/api/v1/namespaces/${ns}/services/podinfo` });
+    expect((await service()).spec.selector).toEqual({ app: 'podinfo-primary' });
+
+    // The replica dies as soon as the revert has begun; a new one finishes it from what the cluster shows.
+    let killed: Promise<void> | undefined;
+    const off = env
+      .observer()
+      .watch({ kind: KINDS.canary })
+      .subscribe(e => {
+        const phase = (e.object as any).status?.phase;
+        if (!killed && e.object.metadata.namespace === ns && phase === 'Terminating') killed = replica.kill();
+      });
+    await env.must({ method: 'DELETE', path: `/apis/flagger.app/v1beta1/namespaces/${ns}/canaries/podinfo` });
+    await env.waitFor('phase Terminating', async () => killed !== undefined);
+    await killed;
+    off();
+    replica = await env.startReconciler({ token, identity: 'replica-2', namespaces, leaseName: 'delivery-reconciler' });
+
+    await env.waitFor(
+      'the Canary to be gone',
+      async () => (await env.cluster.request({ path: `/apis/flagger.app/v1beta1/namespaces/${ns}/canaries/podinfo` })).status === 404,
+      90_000,
+    );
+    const restored = await env.deployment(ns, 'podinfo');
+    expect(restored.spec.replicas).toBe(2);
+    expect(restored.status.readyReplicas).toBe(2);
+    expect((await service()).spec.selector).toEqual({ app: 'podinfo' });
+    const events = await messages(ns);
+    expect(events).toEqual(expect.arrayContaining(['Normal: Terminating canary podinfo.revert', 'Normal: Terminated canary podinfo.revert']));
+    // The garbage collector removes what the Canary owned; the taken-over Service stays.
+    await env.waitFor(
+      'the primary to be collected',
+      async () => (await env.cluster.request({ path: `/apis/apps/v1/namespaces/${ns}/deployments/podinfo-primary` })).status === 404,
+      60_000,
+    );
+    expect((await service()).metadata.name).toBe('podinfo');
+  }, 240_000);
+});
