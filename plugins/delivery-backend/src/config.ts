@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import type { GlobalNotifierConfig } from './alerts/providers';
 import { ALERT_PROVIDER_TYPES, type AlertProviderType } from './alerts/types';
 
 /** One cluster as configured by the operator. Credentials come only from here, never from requests or the catalog. */
@@ -27,18 +28,9 @@ export interface ReconcilerConfig {
   /** Lowest analysis interval honoured (Flagger: 10 s). */
   minIntervalSeconds?: number;
   /** Alerts of canaries without `analysis.alerts` (Flagger's `-slack-url` / `-msteams-url`). */
-  notifier?: NotifierConfig;
+  notifier?: GlobalNotifierConfig;
   /** Receives every event of canaries without `event` webhooks (Flagger's `-event-webhook`). */
   eventWebhookUrl?: string;
-}
-
-export interface NotifierConfig {
-  type: AlertProviderType;
-  url: string;
-  channel?: string;
-  username?: string;
-  proxy?: string;
-  token?: string;
 }
 
 export interface DeliveryConfig {
@@ -90,7 +82,7 @@ function httpUrl(config: Config, key: string): string | undefined {
   return value;
 }
 
-function readNotifier(config: Config): NotifierConfig | undefined {
+function readNotifier(config: Config): GlobalNotifierConfig | undefined {
   const at = 'delivery.reconciler.notifier';
   if (!config.has(at)) return undefined;
   const type = config.getString(`${at}.type`);
