@@ -113,16 +113,31 @@ describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
 
   it('reverts a deleted canary across a reconciler restart: target back to the primary replicas, apex Service restored, Canary gone', async () => {
     const ns = 'revert';
-    await env.createDeployment(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.0', { replicas: 2 });
-    // The apex Service existed before the Canary: it is taken over, so it must be given back.
+    const selector = { app: 'podinfo', tier: 'web' };
+    await env.createDeployment(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.0', {
+      replicas: 2,
+      template: {
+        metadata: { labels: selector },
+        spec: { containers: [{ name: 'podinfod', image: 'ghcr.io/stefanprodan/podinfo:6.0.0' }] },
+      },
+    });
+    // The apex Service existed before the Canary (kubectl-applied): it is taken over, so it must be given back
+    // with the selector kubectl applied, which the reconciler's cache never sees.
+    const applied = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'podinfo', namespace: ns },
+      spec: { selector, ports: [{ name: 'http', port: 9898, targetPort: 9898 }] },
+    };
     await env.must({
       method: 'POST',
       path: `/api/v1/namespaces/${ns}/services`,
       body: {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'podinfo', namespace: ns },
-        spec: { selector: { app: 'podinfo' }, ports: [{ name: 'http', port: 9898, targetPort: 9898 }] },
+        ...applied,
+        metadata: {
+          ...applied.metadata,
+          annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied) },
+        },
       },
     });
     await env.createCanary(ns, 'podinfo', {
@@ -161,7 +176,7 @@ describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
     const restored = await env.deployment(ns, 'podinfo');
     expect(restored.spec.replicas).toBe(2);
     expect(restored.status.readyReplicas).toBe(2);
-    expect((await service()).spec.selector).toEqual({ app: 'podinfo' });
+    expect((await service()).spec.selector).toEqual(selector);
     const events = await messages(ns);
     expect(events).toEqual(expect.arrayContaining(['Normal: Terminating canary podinfo.revert', 'Normal: Terminated canary podinfo.revert']));
     // The garbage collector removes what the Canary owned; the taken-over Service stays.

@@ -5,8 +5,8 @@ import { SCALE_TO_ZERO_NODE_SELECTOR } from './hash';
 import { runPostRolloutHooks } from './decide/hooks';
 import { workloadKind } from './observe';
 import { primaryAutoscalerMatches } from './autoscaler';
-import { FINALIZER } from './decide/termination';
-import type { HookCallResult, HorizontalPodAutoscaler, TickAction } from './types';
+import { FINALIZER, LAST_APPLIED, revertedService } from './decide/termination';
+import type { HookCallResult, HorizontalPodAutoscaler, ServiceObject, TickAction } from './types';
 
 /**
  * Carries out a tick's actions in order, as idempotent writes ("make it so"). The whole status is written once,
@@ -154,11 +154,9 @@ export async function executeActions(o: ExecuteOptions): Promise<ExecuteResult> 
           action.service.metadata.name,
           current => {
             const live = (current as { spec?: { clusterIP?: string; clusterIPs?: string[] } } | undefined)?.spec;
-            if (!live?.clusterIP) return kube(action.service);
-            return kube({
-              ...action.service,
-              spec: { ...action.service.spec, clusterIP: live.clusterIP, clusterIPs: live.clusterIPs },
-            });
+            const service = withLiveLastApplied(action.service, current);
+            if (!live?.clusterIP) return kube(service);
+            return kube({ ...service, spec: { ...service.spec, clusterIP: live.clusterIP, clusterIPs: live.clusterIPs } });
           },
           { signal },
         );
@@ -202,6 +200,15 @@ export async function executeActions(o: ExecuteOptions): Promise<ExecuteResult> 
       case 'setFinalizer':
         await setFinalizer(writer, ns, name, action.present, signal);
         return undefined;
+      case 'revertService':
+        await writer.update<KubeObject>(
+          KINDS.service,
+          ns,
+          action.name,
+          current => kube(revertedService(current as unknown as ServiceObject | undefined, canary, action.selector)),
+          { signal },
+        );
+        return undefined;
       case 'finalizeRouter':
         return router.finalize(canary, { signal });
       case 'clearAnnotations': {
@@ -229,6 +236,17 @@ export async function executeActions(o: ExecuteOptions): Promise<ExecuteResult> 
     }
   }
   return result;
+}
+
+/**
+ * The watch cache drops kubectl's last-applied annotation, so a taken-over Service built from the cache would lose
+ * it on write; it is what revertOnDeletion restores the selector from (and what `kubectl apply` diffs against).
+ */
+function withLiveLastApplied(service: ServiceObject, live: KubeObject | undefined): ServiceObject {
+  const lastApplied = live?.metadata.annotations?.[LAST_APPLIED];
+  if (lastApplied === undefined || service.metadata.annotations?.[LAST_APPLIED] !== undefined) return service;
+  const annotations = { ...service.metadata.annotations, [LAST_APPLIED]: lastApplied };
+  return { ...service, metadata: { ...service.metadata, annotations } };
 }
 
 /** Creates `<hpa>-primary`, or takes the desired spec and labels into the live one (its other metadata stays). */

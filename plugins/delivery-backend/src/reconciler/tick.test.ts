@@ -1,6 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import type { Canary, CanaryStatus } from '@delivery/plugin-delivery-common';
 import { PrometheusClients } from '../analysis/prometheus';
+import { dropLastApplied } from '../kube/projectors';
 import { KINDS, type KubeObject } from '../kube/types';
 import { podinfoCanary } from '../routers/__fixtures__/podinfo';
 import { FakeKube } from '../testing/fakeKube';
@@ -300,5 +301,48 @@ describe('runTick with revertOnDeletion', () => {
     await runTick(deps, request());
     expect(finalizers(fake)).toEqual([OTHER]);
     expect(fake.events.map(e => e.message).slice(-2)).toEqual(['Terminating canary podinfo.test', 'Terminated canary podinfo.test']);
+  });
+});
+
+describe('runTick with revertOnDeletion and a taken-over apex Service', () => {
+  const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+  it('keeps kubectl’s last-applied annotation the cache hides, and restores the selector from it', async () => {
+    const { fake, deps, request, advance } = setup(podinfoCanary({ spec: { provider: 'linkerd', revertOnDeletion: true } }));
+    const applied = { spec: { selector: { app: 'podinfo', tier: 'web' } } };
+    fake.seed(
+      KINDS.service,
+      kube({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'podinfo', namespace: 'test', annotations: { [LAST_APPLIED]: JSON.stringify(applied) } },
+        spec: { selector: applied.spec.selector, ports: [{ name: 'http', port: 9898, targetPort: 9898 }] },
+      }),
+    );
+    // Reads as the real watch cache serves them.
+    const reader = {
+      get: ((kind, ns, name) => {
+        const o = fake.get(kind, ns, name);
+        return o && dropLastApplied(o);
+      }) as typeof fake.get,
+      list: fake.list.bind(fake),
+    };
+    const tick = () => runTick({ ...deps, reader }, request());
+    const apex = () => fake.get<KubeObject & { spec: { selector: Record<string, string> } }>(KINDS.service, 'test', 'podinfo')!;
+    await tick();
+    settle(fake);
+    advance(60_000);
+    await tick();
+    expect(apex().spec.selector).toEqual({ app: 'podinfo-primary' });
+    expect(apex().metadata.annotations?.[LAST_APPLIED]).toBe(JSON.stringify(applied));
+
+    const live = fake.get<Canary & KubeObject>(KINDS.canary, 'test', 'podinfo')!;
+    fake.seed(KINDS.canary, { ...live, metadata: { ...live.metadata, deletionTimestamp: new Date().toISOString() } });
+    await tick();
+    settle(fake);
+    advance(3_000);
+    await tick();
+    expect(apex().spec.selector).toEqual({ app: 'podinfo', tier: 'web' });
+    expect(fake.get(KINDS.canary, 'test', 'podinfo')?.metadata.finalizers).toEqual([]);
   });
 });

@@ -330,6 +330,11 @@ export type TickAction =
   | { type: 'applyAutoscaler'; autoscaler: HorizontalPodAutoscaler }
   /** Add (`present`) or remove `finalizer.flagger.app` on the Canary, leaving other finalizers alone. */
   | { type: 'setFinalizer'; present: boolean }
+  /**
+   * revertOnDeletion: a taken-over Service selects the target's pods again (kubectl's last-applied selector from the
+   * live object, else `selector`); see decide/termination.ts revertedService.
+   */
+  | { type: 'revertService'; name: string; selector?: Record<string, string> }
   /** The router undoes what it did to objects the Canary does not own (revertOnDeletion). */
   | { type: 'finalizeRouter' };
 

@@ -88,7 +88,7 @@ describe('deletion with revertOnDeletion', () => {
     world.stalled.clear();
     world.settle();
     const last = await tickAsScheduled(world);
-    expect(last.actions.map(a => a.type)).toEqual(['applyService', 'finalizeRouter', 'setFinalizer', 'recordEvent']);
+    expect(last.actions.map(a => a.type)).toEqual(['revertService', 'finalizeRouter', 'setFinalizer', 'recordEvent']);
     expect(world.services.apex!.spec.selector).toEqual({ app: 'podinfo', tier: 'web' });
     expect(world.takeEvents()).toEqual(['Normal: Terminated canary podinfo.test']);
     expect(world.removed).toBe(true);
@@ -137,7 +137,7 @@ describe('deletion with revertOnDeletion', () => {
     const before = owned.plans.length;
     await owned.run(w => w.removed, 4);
     expect(owned.services.apex!.spec.selector).toEqual({ app: 'podinfo-primary' });
-    expect(owned.plans.slice(before).flatMap(p => p.actions).some(a => a.type === 'applyService')).toBe(false);
+    expect(owned.plans.slice(before).flatMap(p => p.actions).some(a => a.type === 'revertService')).toBe(false);
   });
 
   it('scales up from zero when there is no primary, and finishes without a target', async () => {

@@ -16,7 +16,7 @@ import { progressDeadlineSeconds, readyThresholds } from './settings';
  */
 
 export const FINALIZER = 'finalizer.flagger.app';
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** Flagger waits for the target with a 3 s backoff doubling per step, each step capped at the interval. */
 const READINESS_BACKOFF_MS = [3000, 6000, 12000];
@@ -79,8 +79,10 @@ export function terminate(ctx: TickContext): TickPlan {
     ctx.warning(texts.targetNotFound(ctx.kind, ctx.ids, `${ctx.kind.toLowerCase()}s.apps "${ctx.ids.target}" not found`));
   }
 
-  const apex = revertedApex(ctx);
-  if (apex) ctx.act({ type: 'applyService', service: apex });
+  const apex = ctx.obs.services.apex;
+  if (apex && !ownedBy(apex, ctx.canary)) {
+    ctx.act({ type: 'revertService', name: apex.metadata.name, selector: targetSelector(ctx) });
+  }
   ctx.act({ type: 'finalizeRouter' });
   ctx.act({ type: 'setFinalizer', present: false });
   ctx.normal(texts.terminated(ctx.ids));
@@ -94,19 +96,24 @@ function revertReplicas(ctx: TickContext): number {
   return scaleUpReplicas(ctx);
 }
 
+const ownedBy = (svc: ServiceObject, canary: Canary) =>
+  svc.metadata.ownerReferences?.some(o => o.kind === 'Canary' && o.name === canary.metadata.name) ?? false;
+
 /**
- * A pre-existing apex Service the Canary took over selects the target's pods again: the selector from kubectl's
- * last-applied configuration, else `<label>: <value>` of the target. Services the Canary owns are left to the
- * garbage collector. Undefined when nothing needs to change.
+ * A pre-existing apex Service the Canary took over, selecting the target's pods again: the selector from kubectl's
+ * last-applied configuration, else `fallback` (`<label>: <value>` of the target). Undefined when nothing changes or
+ * the Canary owns the Service (the garbage collector removes it). Applied to the live object: the watch cache
+ * drops the last-applied annotation.
  */
-export function revertedApex(ctx: TickContext): ServiceObject | undefined {
-  const apex = ctx.obs.services.apex;
-  if (!apex) return undefined;
-  const owned = apex.metadata.ownerReferences?.some(o => o.kind === 'Canary' && o.name === ctx.canary.metadata.name);
-  if (owned) return undefined;
-  const selector = lastAppliedSelector(apex) ?? targetSelector(ctx);
-  if (!selector || canonicalJson(selector) === canonicalJson(apex.spec.selector ?? {})) return undefined;
-  return { ...apex, spec: { ...apex.spec, selector } };
+export function revertedService(
+  current: ServiceObject | undefined,
+  canary: Canary,
+  fallback: Record<string, string> | undefined,
+): ServiceObject | undefined {
+  if (!current || ownedBy(current, canary)) return undefined;
+  const selector = lastAppliedSelector(current) ?? fallback;
+  if (!selector || canonicalJson(selector) === canonicalJson(current.spec.selector ?? {})) return undefined;
+  return { ...current, spec: { ...current.spec, selector } };
 }
 
 function targetSelector(ctx: TickContext): Record<string, string> | undefined {

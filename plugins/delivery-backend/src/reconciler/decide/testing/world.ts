@@ -19,7 +19,7 @@ import type {
 } from '../../types';
 import { DEFAULT_SETTINGS } from '../../types';
 import { portalIntents } from '../../observe';
-import { FINALIZER } from '../termination';
+import { FINALIZER, revertedService } from '../termination';
 
 /**
  * A tiny simulated cluster for tick-by-tick tests: it turns observations into `decide` input, applies the
@@ -244,6 +244,11 @@ export class World {
           const rest = (this.canary.metadata.finalizers ?? []).filter(f => f !== FINALIZER);
           this.canary.metadata.finalizers = a.present ? [...rest, FINALIZER] : rest;
           if (this.canary.metadata.deletionTimestamp && !this.canary.metadata.finalizers.length) this.removed = true;
+          break;
+        }
+        case 'revertService': {
+          const reverted = revertedService(this.services.apex, this.canary, a.selector);
+          if (reverted) this.services.apex = reverted;
           break;
         }
         case 'finalizeRouter':
