@@ -5,6 +5,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { startCluster, type Cluster } from '@internal/cluster-harness';
 import { ClusterCache } from '../../../../plugins/delivery-backend/src/kube/cache';
 import { KubeHttpClient } from '../../../../plugins/delivery-backend/src/kube/clusters';
+import { reconcilerProjectorFor } from '../../../../plugins/delivery-backend/src/kube/projectors';
 import { KINDS, type KubeObject } from '../../../../plugins/delivery-backend/src/kube/types';
 import type { ClusterConfig } from '../../../../plugins/delivery-backend/src/config';
 import {
@@ -159,7 +160,8 @@ export class ReconcilerEnv {
   }): Promise<{ reconciler: ClusterReconciler; cache: ClusterCache; kill(): Promise<void> }> {
     const cluster = this.clusterConfig(o.token);
     const logger = testLogger(`${o.identity} `);
-    const cache = new ClusterCache({ transport: new KubeHttpClient({ cluster }), logger });
+    // The projection the plugin uses where it reconciles (createFleet), so promotion is tested against it.
+    const cache = new ClusterCache({ transport: new KubeHttpClient({ cluster }), logger, projectorFor: reconcilerProjectorFor });
     const reconciler = createClusterReconciler({
       cluster,
       cache,

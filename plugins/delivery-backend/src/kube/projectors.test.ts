@@ -1,5 +1,5 @@
 import { buildSummary } from '../fleet/summary';
-import { observedProjectorFor, projectorFor } from './projectors';
+import { observedProjectorFor, projectorFor, reconcilerProjectorFor } from './projectors';
 import { KINDS, KubeObject } from './types';
 
 const deployment: KubeObject = {
@@ -99,6 +99,37 @@ describe('observedProjectorFor', () => {
   });
 
   it('leaves other kinds to the default projectors', () => {
-    expect(observedProjectorFor(KINDS.canary)).toBe(projectorFor(KINDS.canary));
+    expect(observedProjectorFor(KINDS.metricTemplate)).toBe(projectorFor(KINDS.metricTemplate));
+  });
+});
+
+describe('reconcilerProjectorFor', () => {
+  const owner = { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', name: 'podinfo', uid: 'u1', controller: true };
+  const primary: KubeObject = {
+    ...deployment,
+    metadata: { ...deployment.metadata, name: 'podinfo-primary', ownerReferences: [owner] },
+  };
+
+  it('keeps a target whole: its template is what promotion copies', () => {
+    expect(reconcilerProjectorFor(KINDS.deployment)(deployment)).toEqual(deployment);
+  });
+
+  it('keeps of a primary everything but its pod spec, of which only container names and images stay', () => {
+    const slim = reconcilerProjectorFor(KINDS.deployment)(primary) as typeof primary & { spec: Record<string, unknown> };
+    expect(slim.metadata).toEqual(primary.metadata);
+    expect(slim.status).toEqual(primary.status);
+    expect(slim.spec).toEqual({
+      replicas: 3,
+      selector: { matchLabels: { app: 'podinfo' } },
+      template: {
+        metadata: { labels: { app: 'podinfo' }, annotations: { 'prometheus.io/scrape': 'true' } },
+        spec: { containers: [{ name: 'app', image: 'podinfo:6.1' }] },
+      },
+    });
+  });
+
+  it('keeps Services and Canaries whole', () => {
+    expect(reconcilerProjectorFor(KINDS.service)).toBe(projectorFor(KINDS.service));
+    expect(reconcilerProjectorFor(KINDS.canary)).toBe(projectorFor(KINDS.canary));
   });
 });

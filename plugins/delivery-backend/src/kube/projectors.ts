@@ -1,5 +1,6 @@
 import { KINDS, KubeObject, ResourceKind } from './types';
 import type { Projector } from './listWatch';
+import { compactCanaryProjector } from './compactCanary';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -98,5 +99,39 @@ export function observedProjectorFor(kind: ResourceKind): Projector {
     return projectWorkloadForFleet;
   }
   if (kind.group === '' && kind.kind === KINDS.service.kind) return projectServiceForFleet;
+  if (kind.group === KINDS.canary.group && kind.kind === KINDS.canary.kind) return compactCanaryProjector(projectorFor(kind));
   return projectorFor(kind);
+}
+
+/** True for the `<t>-primary` workloads and generated Services: objects a Canary controls. */
+function ownedByCanary(obj: KubeObject): boolean {
+  return (obj.metadata.ownerReferences ?? []).some(o => o.controller && o.kind === 'Canary');
+}
+
+/**
+ * A `<t>-primary` workload as the reconciler needs it: everything but the pod template's spec, of which only the
+ * container names and images stay (the fleet and the history show them). Promotion replaces the primary's whole
+ * template spec with the target's, so nothing reads the rest; the target keeps its full template.
+ */
+export const projectPrimaryWorkload: Projector = obj => {
+  const w = obj as WorkloadShape;
+  const template = w.spec?.template;
+  if (!template?.spec) return obj;
+  const containers = (template.spec.containers ?? []).map(c => ({ name: c.name, image: c.image }));
+  return { ...obj, spec: { ...w.spec, template: { ...template, spec: { containers } } } };
+};
+
+/**
+ * Projectors for a cluster the reconciler drives. Targets, Services and Canaries stay whole (the reconciler copies
+ * a target's template and writes Services back from what it cached); primaries shrink to what it reads.
+ */
+export function reconcilerProjectorFor(kind: ResourceKind): Projector {
+  const base = projectorFor(kind);
+  if (kind.group === 'apps' && (kind.kind === KINDS.deployment.kind || kind.kind === KINDS.daemonSet.kind)) {
+    return obj => {
+      const slim = base(obj);
+      return ownedByCanary(slim) ? projectPrimaryWorkload(slim) : slim;
+    };
+  }
+  return base;
 }
