@@ -5,6 +5,7 @@ import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-co
 import { DeliveryTestBackend, startDeliveryBackend } from '../fleet/deliveryBackend';
 import { repoRoot } from '../lib/backend';
 import { describeE2e } from '../lib/gate';
+import { createEntityDeployment, gatedCanarySpec } from '../lib/gatedCanary';
 import { ReconcilerEnv, SA_NAMESPACE, eventRecorder, weightRecorder } from '../lib/reconcilerEnv';
 
 /**
@@ -85,41 +86,15 @@ describeE2e('actions: approving a promotion gate through the portal', () => {
   }, 60_000);
 
   /** Deploys `name` as a workload of the podinfo entity (owned by team-a), so owners, audit and notices name it. */
-  async function entityDeployment(name: string) {
-    await env.createDeployment(NS, name, OLD);
-    await env.must({
-      method: 'PATCH',
-      path: `/apis/apps/v1/namespaces/${NS}/deployments/${name}`,
-      contentType: 'application/merge-patch+json',
-      body: { metadata: { labels: { 'backstage.io/kubernetes-id': 'podinfo' } } },
-    });
-  }
+  const entityDeployment = (name: string) => createEntityDeployment(env, NS, name, OLD, 'podinfo');
 
-  /** A blue/green canary with a confirm-promotion gate on this backend, Initialized, then given a new image. */
+  /** A canary with a confirm-promotion gate on this backend, Initialized, then given a new image. */
   async function gated(name: string, annotations?: Record<string, string>) {
     await entityDeployment(name);
     await env.must({
       method: 'POST',
       path: `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries`,
-      body: {
-        apiVersion: 'flagger.app/v1beta1',
-        kind: 'Canary',
-        metadata: { name, namespace: NS, annotations },
-        spec: {
-          provider: 'kubernetes',
-          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-          service: { port: 9898 },
-          analysis: {
-            interval: '1s',
-            threshold: 2,
-            iterations: 2,
-            // Never called over HTTP: the reconciler answers gate URLs of this backend from the gate store.
-            webhooks: [
-              { name: 'release-gate', type: 'confirm-promotion', url: 'http://127.0.0.1:1/api/delivery/gates/confirm-promotion' },
-            ],
-          },
-        },
-      },
+      body: { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: { name, namespace: NS, annotations }, spec: gatedCanarySpec(name) },
     });
     await env.waitPhase(NS, name, 'Initialized', 90_000);
     await env.setImage(NS, name, NEW);

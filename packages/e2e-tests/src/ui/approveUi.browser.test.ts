@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { RunningBackend, repoRoot, startBackend } from '../lib/backend';
 import { launchChromium, screenshot, signInAsGuest } from '../lib/browser';
 import { describeE2e } from '../lib/gate';
+import { createEntityDeployment, gatedCanarySpec } from '../lib/gatedCanary';
 import { ReconcilerEnv } from '../lib/reconcilerEnv';
 
 jest.setTimeout(300_000);
@@ -100,33 +101,8 @@ describeE2e('Approve in the Delivery tab', () => {
   }, 60_000);
 
   it('offers Approve to the owner only, asks first, and the canary moves on without a reload', async () => {
-    const labels = { app: 'podinfo', 'backstage.io/kubernetes-id': 'podinfo' };
-    await env.must({
-      method: 'POST',
-      path: `/apis/apps/v1/namespaces/${NS}/deployments`,
-      body: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'podinfo', namespace: NS, labels },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'podinfo' } },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'podinfod', image: OLD }] } },
-        },
-      },
-    });
-    await env.createCanary(NS, 'podinfo', {
-      provider: 'kubernetes',
-      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
-      service: { port: 9898 },
-      analysis: {
-        interval: '1s',
-        threshold: 2,
-        iterations: 2,
-        // Answered by the reconciler from the gate store (the host is not called).
-        webhooks: [{ name: 'release-gate', type: 'confirm-promotion', url: 'http://127.0.0.1:1/api/delivery/gates/confirm-promotion' }],
-      },
-    });
+    await createEntityDeployment(env, NS, 'podinfo', OLD, 'podinfo');
+    await env.createCanary(NS, 'podinfo', gatedCanarySpec('podinfo'));
     await env.waitPhase(NS, 'podinfo', 'Initialized', 90_000);
     await env.setImage(NS, 'podinfo', NEW);
     const waiting = await env.waitPhase(NS, 'podinfo', 'WaitingPromotion', 90_000);
