@@ -257,3 +257,41 @@ describe('GatewayApiRouter', () => {
     ]);
   });
 });
+
+describe('GatewayApiRouter.finalize (revertOnDeletion)', () => {
+  const canary = gatewayCanary();
+  const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+  it('gives a taken-over route the spec kubectl last applied, and leaves its own route alone', async () => {
+    const kube = new FakeKube();
+    const router = new GatewayApiRouter({ reader: kube, writer: kube, version: 'v1' });
+    const original = {
+      parentRefs: [{ name: 'podinfo', kind: 'Service', group: 'core', port: 9898 }],
+      rules: [{ backendRefs: [{ name: 'podinfo', port: 9898 }] }],
+    };
+    kube.seed(KINDS.httpRouteV1, {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: {
+        name: 'podinfo',
+        namespace: 'test',
+        annotations: { [LAST_APPLIED]: JSON.stringify({ spec: original }) },
+      },
+      spec: original,
+    });
+    await router.reconcile(canary);
+    const taken = kube.get<HttpRoute>(KINDS.httpRouteV1, 'test', 'podinfo')!;
+    expect(taken.spec.rules[0].backendRefs?.map(b => b.name)).toEqual(['podinfo-primary', 'podinfo-canary']);
+    expect(taken.metadata.ownerReferences).toBeUndefined();
+
+    await router.finalize(canary);
+    expect(kube.get<HttpRoute>(KINDS.httpRouteV1, 'test', 'podinfo')!.spec).toEqual(original);
+
+    const owned = new FakeKube();
+    const ownRouter = new GatewayApiRouter({ reader: owned, writer: owned, version: 'v1' });
+    await ownRouter.reconcile(canary);
+    const writes = owned.writes.length;
+    await ownRouter.finalize(canary);
+    expect(owned.writes.length).toBe(writes);
+  });
+});

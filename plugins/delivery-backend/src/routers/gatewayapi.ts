@@ -108,6 +108,15 @@ function routeMetadata(
   };
 }
 
+function lastAppliedSpec(route: HttpRoute): HttpRouteSpec | undefined {
+  const raw = route.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'];
+  try {
+    return raw ? (JSON.parse(raw) as { spec?: HttpRouteSpec }).spec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface GatewayApiRouterOptions {
   reader: ObjectReader;
   writer: ObjectWriter;
@@ -253,7 +262,30 @@ export class GatewayApiRouter implements Router {
     return httpRouteRoutes(live.spec, canary);
   }
 
-  async finalize(): Promise<void> {}
+  /**
+   * revertOnDeletion: an HTTPRoute the Canary took over (it existed without our ownerReference) gets back the spec
+   * kubectl last applied; one we created is left to the garbage collector. Flagger reverts no Gateway API route and
+   * leaves a taken-over one pointing at Services that are about to be collected (docs/reconciler-semantics.md).
+   */
+  async finalize(canary: Canary, opts?: RouterCallOptions): Promise<void> {
+    const namespace = namespaceOf(canary);
+    const name = serviceNames(canary).apex;
+    const uid = canary.metadata.uid;
+    await this.writer.update<HttpRoute>(
+      this.kind,
+      namespace,
+      name,
+      live => {
+        if (!live || live.metadata.ownerReferences?.some(r => r.uid === uid)) return undefined;
+        const applied = lastAppliedSpec(live);
+        // Watch caches drop the annotation: "unknown" must reach the live object, where a route without it is
+        // written back unchanged (a no-op for the API server).
+        if (!applied) return live;
+        return equivalent(applied, live.spec) ? undefined : { ...live, spec: applied };
+      },
+      opts,
+    );
+  }
 
   private requireGatewayRefs(canary: Canary) {
     if (!canary.spec.service.gatewayRefs?.length)
