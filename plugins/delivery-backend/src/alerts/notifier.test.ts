@@ -5,6 +5,7 @@ import { setupServer } from 'msw/node';
 import { KINDS, type KubeObject } from '../kube/types';
 import { podinfoCanary } from '../routers/__fixtures__/podinfo';
 import { FakeKube } from '../testing/fakeKube';
+import { formatAlert } from './format';
 import { AlertNotifier, type AlertAction } from './notifier';
 import { globalProvider, type SecretGetter } from './providers';
 
@@ -105,6 +106,26 @@ describe('AlertNotifier', () => {
         ],
       }),
     );
+  });
+
+  it.each([
+    ['slack', '/slack'],
+    ['discord', '/discord/slack'],
+    ['rocket', '/rocket'],
+    ['msteams', '/msteams'],
+    ['gchat', '/gchat'],
+  ] as const)('%s: the receiver gets exactly the formatted JSON at %s', async (type, path) => {
+    const posts = receiver();
+    const { kube, notifier } = setup();
+    provider(kube, 'p', { type, address: `${BASE}/${type}`, channel: 'deploys', username: 'bot' });
+    const canary = canaryWith([{ name: 'x', severity: 'info', providerRef: { name: 'p' } }]);
+    const failed = alert('error', 'Failed checks threshold reached 5');
+    await notifier.send(canary, failed);
+    const expected = formatAlert(
+      { type, url: `${BASE}/${type}`, channel: 'deploys', username: 'bot', label: '' },
+      { name: 'podinfo', namespace: 'test', message: failed.message, severity: 'error', fields: failed.fields },
+    );
+    expect(posts.map(p => [p.path, p.raw])).toEqual([[path, JSON.stringify(expected.body)]]);
   });
 
   it.each([
