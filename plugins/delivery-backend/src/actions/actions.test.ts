@@ -114,6 +114,20 @@ describe('gates and actions end to end on a test backend', () => {
       });
     });
 
+    it('acts for the entity page the user came from, and refuses an entity the canary does not belong to', async () => {
+      const ref = { cluster: 'prod', namespace: 'team-a', name: 'podinfo' };
+      const observed = h.seed(ref, canary(ref, 'Progressing'));
+      const foreign = await act(h, ref, 'pause', USERS.owner, { ...observed, entityRef: 'component:default/billing' });
+      expect(foreign.status).toBe(400);
+      expect(foreign.body.error.message).toBe(
+        'body.entityRef: canary prod/team-a/podinfo does not belong to component:default/billing; it belongs to component:default/podinfo',
+      );
+      expect(h.kube.prod.writes).toEqual([]);
+      // The short form the catalog accepts is normalised to the full ref.
+      expect((await act(h, ref, 'pause', USERS.owner, { ...observed, entityRef: 'podinfo' })).status).toBe(200);
+      expect(h.audits.at(-1)).toMatchObject({ status: 'success', meta: { entityRef: 'component:default/podinfo', action: 'pause' } });
+    });
+
     it('refuses with 409 when the canary moved on since the user looked, and writes nothing', async () => {
       const ref = { cluster: 'prod', namespace: 'team-a', name: 'podinfo' };
       const observed = h.seed(ref, canary(ref, 'Progressing'));

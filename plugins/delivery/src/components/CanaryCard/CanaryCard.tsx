@@ -68,6 +68,8 @@ export interface CanaryCardProps {
   onExpandedChange(key: string, open: boolean): void;
   onRefresh(key: string): void;
   clusterDashboardUrl?: string;
+  /** The entity page showing the card; actions name it (a canary may belong to several entities). */
+  entityRef?: string;
 }
 
 /**
@@ -132,6 +134,7 @@ export const CanaryCard = memo(function CanaryCardView(props: CanaryCardProps) {
               state={props.details}
               clusterDashboardUrl={props.clusterDashboardUrl}
               onActionDone={() => props.onRefresh(key)}
+              entityRef={props.entityRef}
             />
           </Box>
         </AccordionDetails>

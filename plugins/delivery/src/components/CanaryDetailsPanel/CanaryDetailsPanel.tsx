@@ -47,6 +47,8 @@ export interface CanaryDetailsPanelProps {
   state?: DetailsState;
   clusterDashboardUrl?: string;
   onActionDone?: () => void;
+  /** The entity page the panel is on, sent with actions so the audit and the catalog check use that entity. */
+  entityRef?: string;
 }
 
 /**
@@ -67,7 +69,7 @@ export function CanaryDetailsPanel(props: CanaryDetailsPanelProps) {
           Could not refresh these details ({describeError(state.error)}); showing the last data received.
         </Typography>
       )}
-      <ActionsBar canary={canary} actions={canary.actions} onDone={props.onActionDone} />
+      <ActionsBar canary={canary} entityRef={props.entityRef} actions={canary.actions} onDone={props.onActionDone} />
       <Links canary={canary} clusterDashboardUrl={props.clusterDashboardUrl} />
       <Section title="Progress">
         <StepsProgress canary={canary} />

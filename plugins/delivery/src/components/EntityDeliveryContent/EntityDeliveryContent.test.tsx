@@ -104,6 +104,7 @@ describe('EntityDeliveryContent', () => {
         gate: 'release-gate',
         observedPhase: 'Waiting',
         observedResourceVersion: '1042',
+        entityRef: 'component:default/podinfo',
       }),
     );
   });

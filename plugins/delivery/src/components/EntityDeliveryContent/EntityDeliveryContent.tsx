@@ -45,6 +45,7 @@ function DeliveryTab(props: { entityRef: string }) {
                 onExpandedChange={state.setExpanded}
                 onRefresh={state.refresh}
                 clusterDashboardUrl={dashboards.get(canary.cluster)}
+                entityRef={props.entityRef}
               />
             );
           })}
