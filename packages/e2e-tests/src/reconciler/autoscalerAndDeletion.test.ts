@@ -25,6 +25,15 @@ function hpa(ns: string, min: number, max: number) {
   };
 }
 
+/** Blue/green on the kubernetes provider: no router object, so the revert is about the target and the Services. */
+const revertingCanary = {
+  provider: 'kubernetes',
+  targetRef: target,
+  revertOnDeletion: true,
+  service: { port: 9898 },
+  analysis: { interval: '1s', threshold: 2, iterations: 1 },
+};
+
 describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
   let env: ReconcilerEnv;
   let token: string;
@@ -97,18 +106,13 @@ describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
   it('keeps the finalizer only while revertOnDeletion is true', async () => {
     const ns = 'unfinalize';
     await env.createDeployment(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.0');
-    await env.createCanary(ns, 'podinfo', {
-      provider: 'kubernetes',
-      targetRef: target,
-      revertOnDeletion: true,
-      service: { port: 9898 },
-      analysis: { interval: '1s', threshold: 2, iterations: 1 },
-    });
-    await env.waitFor('the finalizer', async () =>
-      (await env.canary(ns, 'podinfo')).metadata.finalizers?.includes(FINALIZER),
-    );
+    await env.createCanary(ns, 'podinfo', revertingCanary);
+    const finalizers = async () => (await env.canary(ns, 'podinfo')).metadata.finalizers ?? [];
+    await env.waitFor('the finalizer', async () => (await finalizers()).length > 0);
+    expect(await finalizers()).toEqual([FINALIZER]);
     await env.patchCanary(ns, 'podinfo', { spec: { revertOnDeletion: false } });
-    await env.waitFor('the finalizer to go', async () => !(await env.canary(ns, 'podinfo')).metadata.finalizers?.length);
+    await env.waitFor('the finalizer to go', async () => (await finalizers()).length === 0);
+    expect(await finalizers()).toEqual([]);
   }, 90_000);
 
   it('reverts a deleted canary across a reconciler restart: target back to the primary replicas, apex Service restored, Canary gone', async () => {
@@ -140,13 +144,7 @@ describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
         },
       },
     });
-    await env.createCanary(ns, 'podinfo', {
-      provider: 'kubernetes',
-      targetRef: target,
-      revertOnDeletion: true,
-      service: { port: 9898 },
-      analysis: { interval: '1s', threshold: 2, iterations: 1 },
-    });
+    await env.createCanary(ns, 'podinfo', revertingCanary);
     await env.waitPhase(ns, 'podinfo', 'Initialized', 60_000);
     expect((await env.canary(ns, 'podinfo')).metadata.finalizers).toEqual([FINALIZER]);
     expect((await env.deployment(ns, 'podinfo')).spec.replicas).toBe(0);

@@ -107,17 +107,29 @@ describe('deletion with revertOnDeletion', () => {
     ]);
   });
 
-  it('resumes from the cluster after a restart: a target still at zero is scaled again', async () => {
+  it('repeats the event and the scale when the reconciler died before the status write', async () => {
+    const world = await deletedWorld();
+    const before = structuredClone(world.canary.status);
+    const first = await world.tick();
+    expect(first.actions.map(a => a.type)).toEqual(['recordEvent', 'scaleTarget', 'patchStatus']);
+    world.canary.status = before;
+    const again = await world.tick({ resumed: true });
+    expect(again.actions.map(a => a.type)).toEqual(['recordEvent', 'scaleTarget', 'patchStatus']);
+    expect(world.takeEvents()).toEqual(['Normal: Terminating canary podinfo.test', 'Normal: Terminating canary podinfo.test']);
+    expect(world.status.phase).toBe('Terminating');
+  });
+
+  it('resumes from the cluster after a restart: a target found back at zero is scaled again', async () => {
     const world = await deletedWorld();
     await world.tick();
-    // The process died after the status write, before the scale: the cluster shows Terminating and 0 replicas.
+    // Terminating, but the target shows 0 replicas again (scaled down by someone, or the scale never landed).
     world.target!.spec.replicas = 0;
     world.settle();
     // Long after: the wait for the target starts again rather than being over already.
     world.now += 10 * 60_000;
     const resumedAt = world.now;
     const resumed = await world.tick({ resumed: true });
-    expect(resumed.actions.map(a => a.type)).toEqual(['patchStatus', 'scaleTarget']);
+    expect(resumed.actions.map(a => a.type)).toEqual(['scaleTarget', 'patchStatus']);
     expect(resumed.actions).toContainEqual({ type: 'scaleTarget', replicas: 2 });
     expect(world.status.lastTransitionTime).toBe(new Date(resumedAt).toISOString());
     expect(resumed.notBefore).toBe(new Date(resumedAt + 3000).toISOString());

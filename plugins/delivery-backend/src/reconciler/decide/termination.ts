@@ -31,6 +31,9 @@ export function syncFinalizer(ctx: TickContext): void {
   if (hasFinalizer(ctx.canary) !== wanted) ctx.act({ type: 'setFinalizer', present: wanted });
 }
 
+const ownedBy = (svc: ServiceObject, canary: Canary) =>
+  svc.metadata.ownerReferences?.some(o => o.kind === 'Canary' && o.name === canary.metadata.name) ?? false;
+
 /** Offsets from the start of Terminating at which the target's readiness is looked at again. */
 export function readinessChecks(intervalMs: number): number[] {
   let at = 0;
@@ -46,23 +49,24 @@ export function terminate(ctx: TickContext): TickPlan {
   const target = ctx.obs.target;
   ctx.target = target;
   const entering = ctx.phase !== 'Terminating';
-  if (entering) {
-    ctx.setPhase('Terminating', 'canary deleted');
-    ctx.normal(texts.terminating(ctx.ids));
+  const checks = readinessChecks(ctx.intervalMs);
+  // The event and the scale come before the status write: a reconciler that dies in between repeats them (the
+  // scale is idempotent, the Event aggregated) rather than skipping them.
+  if (entering) ctx.normal(texts.terminating(ctx.ids));
+
+  // Re-scaling only a target still at zero leaves the target's own HPA in charge once it runs again. A target found
+  // back at zero while Terminating restarts the wait from now (lastTransitionTime is the wait's clock), or a
+  // reconciler that was down for long would revert without waiting at all.
+  if (target && (entering || isScaledToZero(target))) {
+    ctx.act({ type: 'scaleTarget', replicas: revertReplicas(ctx) });
+    ctx.setPhase('Terminating', entering ? 'canary deleted' : 'target found at zero, scaled up again');
+    return ctx.plan('terminating', new Date(ctx.now.getTime() + checks[0]).toISOString());
   }
+  if (entering) ctx.setPhase('Terminating', 'canary deleted');
   const started = entering ? ctx.now.getTime() : Date.parse(ctx.status.lastTransitionTime ?? '') || 0;
   const elapsed = ctx.now.getTime() - started;
-  const checks = readinessChecks(ctx.intervalMs);
 
   if (target) {
-    // Re-scaling only a target still at zero leaves the target's own HPA in charge once it runs again.
-    if (entering || isScaledToZero(target)) {
-      // A restart between the status write and the scale lands here later: the wait starts again from now
-      // (lastTransitionTime is the wait's clock), or a long-dead reconciler would revert without waiting at all.
-      if (!entering) ctx.setPhase('Terminating', 'target scaled up again after a restart');
-      ctx.act({ type: 'scaleTarget', replicas: revertReplicas(ctx) });
-      return ctx.plan('terminating', new Date(ctx.now.getTime() + checks[0]).toISOString());
-    }
     const ready = canaryReadiness(target, {
       readyThreshold: readyThresholds(ctx.analysis).canary,
       progressDeadlineSeconds: progressDeadlineSeconds(ctx.canary.spec),
@@ -95,9 +99,6 @@ function revertReplicas(ctx: TickContext): number {
   if (ctx.obs.primary?.kind === 'Deployment' && primary !== undefined && primary > 0) return primary;
   return scaleUpReplicas(ctx);
 }
-
-const ownedBy = (svc: ServiceObject, canary: Canary) =>
-  svc.metadata.ownerReferences?.some(o => o.kind === 'Canary' && o.name === canary.metadata.name) ?? false;
 
 /**
  * A pre-existing apex Service the Canary took over, selecting the target's pods again: the selector from kubectl's
