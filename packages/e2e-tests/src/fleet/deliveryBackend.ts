@@ -6,8 +6,6 @@ import { mockCredentials, mockServices, startTestBackend } from '@backstage/back
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-// A dependency of plugins/delivery-backend, hoisted; e2e-tests/package.json does not declare it yet.
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import { NotificationSendOptions, notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
 import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
