@@ -3,6 +3,7 @@ import { CanarySummary, canaryKey } from '@delivery/plugin-delivery-common';
 import { ClusterCache } from '../kube/cache';
 import { resourcePath } from '../kube/clusters';
 import { MemoryTransport, httpError } from '../kube/testing/memoryTransport';
+import { observedProjectorFor } from '../kube/projectors';
 import { KINDS } from '../kube/types';
 import { FleetAggregator, FleetChange, FleetSnapshot } from './aggregator';
 import { CanarySignalPublisher } from './signals';
@@ -96,6 +97,34 @@ describe('FleetAggregator', () => {
       message: 'New revision detected! Scaling up podinfo.shop',
     });
     expect(f.clusterHealth().map(h => h.canaryCount)).toEqual([1, 1]);
+  });
+
+  it('serves the same rows from compact canaries (observed clusters) and the whole canary for details', async () => {
+    const whole = new MemoryTransport('whole');
+    const compact = new MemoryTransport('compact');
+    for (const t of [whole, compact]) {
+      t.put(KINDS.deployment, deployment('podinfo', 'podinfo:6.1'));
+      t.put(KINDS.deployment, deployment('podinfo-primary', 'podinfo:6.0'));
+      const c = canary('podinfo', progressing);
+      t.put(KINDS.canary, { ...c, spec: { ...c.spec, analysis: { ...c.spec.analysis, metrics: [{ name: 'request-success-rate' }] } } });
+    }
+    fleet = new FleetAggregator({
+      logger,
+      now: () => Date.parse('2026-01-02T00:01:00Z'),
+      clusters: [
+        { name: 'whole', controller: 'delivery', cache: new ClusterCache({ transport: whole, logger }) },
+        { name: 'compact', controller: 'flagger', cache: new ClusterCache({ transport: compact, logger, projectorFor: observedProjectorFor }) },
+      ],
+    });
+    fleet.start();
+    const f = fleet;
+    await until(() => f.clusterHealth().every(h => h.state === 'synced'), 'both clusters synced');
+    const ref = (cluster: string) => ({ cluster, namespace: NS, name: 'podinfo' });
+    const { cluster: _c, uid: _u, resourceVersion: _r, ...compactRow } = f.summary(ref('compact'))!;
+    const { cluster: _c2, uid: _u2, resourceVersion: _r2, ...wholeRow } = f.summary(ref('whole'))!;
+    expect(compactRow).toEqual(wholeRow);
+    expect(f.canary(ref('compact'))?.spec.analysis?.metrics).toEqual([{ name: 'request-success-rate' }]);
+    expect(f.canary(ref('compact'))).toEqual(f.canary(ref('whole')));
   });
 
   it('emits one change per real change of a row and none when a watched object changes nothing shown', async () => {

@@ -6,10 +6,11 @@ import { KubeHttpClient } from '../kube/clusters';
 import { observedProjectorFor, reconcilerProjectorFor } from '../kube/projectors';
 import { yieldToEventLoop } from '../kube/backoff';
 import { KINDS, KubeObject, ObjectReader } from '../kube/types';
+import { fullCanary } from '../kube/compactCanary';
 import { clusterHealth } from './health';
 import { TargetLabels, kubernetesIdsOf } from './entityIndex';
 import { searchTextOf } from './fleetQuery';
-import { KubeEvent, buildSummary, templateLabelsOf } from './summary';
+import { KubeEvent, buildSummary, sameSummary, templateLabelsOf } from './summary';
 
 /** Every kind the aggregator watches per cluster; router CRDs may be absent, so they are optional. */
 export const FLEET_WATCHES: Array<WatchSpec & { optional?: boolean }> = [
@@ -47,6 +48,10 @@ export interface FleetSnapshot {
   savedAt: number;
 }
 
+/**
+ * `canary` carries what rows and the run history read (status, target, analysis shape); on observed clusters it is
+ * the cached head without metrics or webhooks: read `FleetAggregator.canary(ref)` for the whole object.
+ */
 export type FleetChange = { ref: CanaryRef; summary?: CanarySummary; canary?: Canary };
 
 export interface FleetOptions {
@@ -74,6 +79,8 @@ interface ClusterState {
 }
 
 const nsName = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+/** Most canaries have no owner: one shared empty list instead of one per row. */
+const NO_OWNERS = Object.freeze([]) as unknown as string[];
 
 /**
  * The fleet view: per cluster one shared cache of the watched kinds, and view models kept up to date from watch
@@ -202,10 +209,9 @@ export class FleetAggregator {
     return this.clusters.get(ref.cluster)?.owners.get(nsName(ref.namespace, ref.name)) ?? [];
   }
 
+  /** The whole canary (inflated when the cache keeps it compact), for details, YAML and actions. */
   canary(ref: CanaryRef): Canary | undefined {
-    return this.clusters.get(ref.cluster)?.source.cache.informer(KINDS.canary)?.get(ref.namespace, ref.name) as
-      | Canary
-      | undefined;
+    return fullCanary(this.clusters.get(ref.cluster)?.source.cache.informer(KINDS.canary)?.get(ref.namespace, ref.name));
   }
 
   events(ref: CanaryRef): KubeEvent[] {
@@ -259,7 +265,8 @@ export class FleetAggregator {
         if (!st.rows.has(key)) this.emit({ ref: s, summary: undefined });
       }
       for (const [key, s] of st.rows) {
-        if (JSON.stringify(stale.get(key)) !== JSON.stringify(s)) {
+        const old = stale.get(key);
+        if (!old || !sameSummary(old, s)) {
           this.emit({ ref: s, summary: s, canary: canaries.get(s.namespace, s.name) as unknown as Canary });
         }
       }
@@ -338,11 +345,11 @@ export class FleetAggregator {
       now: this.now(),
     });
     const key = nsName(ns, name);
-    st.owners.set(key, match?.owners ?? []);
+    st.owners.set(key, match?.owners.length ? match.owners : NO_OWNERS);
     this.setLabels(st, key, labels);
     const prev = st.rows.get(key);
     st.rows.set(key, summary);
-    if (!st.snapshotRows && (!prev || JSON.stringify(prev) !== JSON.stringify(summary))) {
+    if (!st.snapshotRows && (!prev || !sameSummary(prev, summary))) {
       this.emit({ ref: summary, summary, canary });
     }
   }

@@ -1,4 +1,5 @@
-import { controllerMessage, KubeEvent } from './summary';
+import { CanarySummary } from '@delivery/plugin-delivery-common';
+import { controllerMessage, KubeEvent, sameSummary } from './summary';
 
 const warning = (lastTimestamp: string, message = 'Halt advancement podinfo.test: no values found'): KubeEvent => ({
   apiVersion: 'v1',
@@ -44,5 +45,35 @@ describe('controllerMessage', () => {
     expect(controllerMessage({ message: 'x' }, [warning('2026-01-01T10:00:00Z')])).toBe(
       'Halt advancement podinfo.test: no values found',
     );
+  });
+});
+
+describe('sameSummary', () => {
+  const row = {
+    cluster: 'c',
+    namespace: 'shop',
+    name: 'podinfo',
+    phase: 'Progressing',
+    canaryWeight: 20,
+    primaryImages: ['a:1'],
+    canaryImages: ['a:2'],
+    message: undefined,
+  } as unknown as CanarySummary;
+
+  it('equals a copy, whatever the key order, and treats a missing field as undefined', () => {
+    const { message: _m, ...withoutMessage } = row;
+    expect(sameSummary(row, { ...row })).toBe(true);
+    expect(sameSummary(row, withoutMessage as CanarySummary)).toBe(true);
+    expect(sameSummary(withoutMessage as CanarySummary, row)).toBe(true);
+  });
+
+  it.each([
+    ['a scalar', { canaryWeight: 30 }],
+    ['an array element', { canaryImages: ['a:3'] }],
+    ['an array length', { primaryImages: ['a:1', 'b:1'] }],
+    ['a field set only on one side', { message: 'Halt' }],
+  ])('differs on %s', (_what, change) => {
+    expect(sameSummary(row, { ...row, ...change } as CanarySummary)).toBe(false);
+    expect(sameSummary({ ...row, ...change } as CanarySummary, row)).toBe(false);
   });
 });

@@ -152,3 +152,19 @@ export function buildSummary(input: SummaryInput): CanarySummary {
     updatedAt: status.lastTransitionTime ?? canary.metadata.creationTimestamp ?? new Date(now).toISOString(),
   };
 }
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  return false;
+}
+
+/** Whether two rows show the same thing (a missing field equals an undefined one), without serializing them. */
+export function sameSummary(a: CanarySummary, b: CanarySummary): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const k in x) if (!sameValue(x[k], y[k])) return false;
+  for (const k in y) if (!(k in x) && y[k] !== undefined) return false;
+  return true;
+}

@@ -1,5 +1,6 @@
 import { KINDS, KubeObject, ResourceKind } from './types';
 import type { Projector } from './listWatch';
+import { compactCanaryProjector } from './compactCanary';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -98,6 +99,7 @@ export function observedProjectorFor(kind: ResourceKind): Projector {
     return projectWorkloadForFleet;
   }
   if (kind.group === '' && kind.kind === KINDS.service.kind) return projectServiceForFleet;
+  if (kind.group === KINDS.canary.group && kind.kind === KINDS.canary.kind) return compactCanaryProjector(projectorFor(kind));
   return projectorFor(kind);
 }
 
