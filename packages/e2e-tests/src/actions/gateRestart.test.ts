@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
-import { Client } from 'pg';
 import { DeliveryTestBackend, startDeliveryBackend } from '../fleet/deliveryBackend';
 import { FleetClusters, waitFor } from '../fleet/fleetEnv';
-import { describeE2e, requireEnv } from '../lib/gate';
+import { describeE2e } from '../lib/gate';
+import { prefixedPostgres } from '../lib/postgresBackendDatabase';
 
 jest.setTimeout(240_000);
 
@@ -34,33 +34,8 @@ function sqliteDirectory(): Db {
   };
 }
 
-function postgres(): Db {
-  const url = new URL(requireEnv('DELIVERY_TEST_PG_URL'));
-  // A prefix of this run only: the plugin's database is <prefix>delivery.
-  const prefix = `e2e_gates_${Date.now()}_`;
-  return {
-    config: {
-      client: 'pg',
-      prefix,
-      connection: {
-        host: url.hostname,
-        port: Number(url.port),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
-      },
-    },
-    drop: async () => {
-      const c = new Client({ connectionString: url.toString() });
-      await c.connect();
-      try {
-        const { rows } = await c.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`]);
-        for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
+// A prefix of this run only: the plugin's database is <prefix>delivery.
+const postgres = (): Db => prefixedPostgres('e2e_gates');
 
 describeE2e('gates: upstream Flagger webhook and gate state across backend restarts', () => {
   let env: FleetClusters;
