@@ -25,14 +25,28 @@ export function usesIterations(strategy: DeliveryStrategy): boolean {
   return strategy === 'ab-testing' || strategy === 'blue-green' || strategy === 'blue-green-mirroring';
 }
 
+/** Promoting and Finalising: the analysis is over, so the iteration counter (N+1 after a blue/green switch) is moot. */
+export function isPromoting(c: Pick<CanarySummary, 'phase'>): boolean {
+  return c.phase === 'Promoting' || c.phase === 'Finalising';
+}
+
 /**
- * "30% (max 50%)", "iteration 4 of 10", or undefined when no run is active. The maximum is named as such: "30% of
- * 50%" read as a share of a share.
+ * "30% (max 50%)", "iteration 4 of 10", "promoting the canary", or undefined when no run is active. The maximum is
+ * named as such: "30% of 50%" read as a share of a share. Flagger counts one iteration past the last for the
+ * blue/green switch, so the count is capped at the total rather than read "iteration 3 of 2".
  */
 export function progressText(c: CanarySummary): string | undefined {
-  if (!['Progressing', 'WaitingPromotion', 'Promoting', 'Waiting'].includes(c.phase)) return undefined;
+  if (isPromoting(c)) {
+    // With stepWeightPromotion the canary's share shrinks step by step while the primary rolls out.
+    return !usesIterations(c.strategy) && c.phase === 'Promoting' && c.canaryWeight > 0
+      ? `promoting: ${c.canaryWeight}% still on the canary`
+      : 'promoting the canary';
+  }
+  if (!['Progressing', 'WaitingPromotion', 'Waiting'].includes(c.phase)) return undefined;
   if (usesIterations(c.strategy)) {
-    return c.totalIterations ? `iteration ${c.iterations} of ${c.totalIterations}` : `iteration ${c.iterations}`;
+    const total = c.totalIterations;
+    if (!total) return `iteration ${c.iterations}`;
+    return c.iterations > total ? `all ${total} iterations done` : `iteration ${c.iterations} of ${total}`;
   }
   return c.maxWeight ? `${c.canaryWeight}% (max ${c.maxWeight}%)` : `${c.canaryWeight}%`;
 }

@@ -12,7 +12,7 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import { ReactNode, memo } from 'react';
-import { progressText, restingText, usesIterations } from '../../format';
+import { isPromoting, progressText, restingText, usesIterations } from '../../format';
 import { DetailsState } from '../../hooks/useEntityDelivery';
 import { CanaryDetailsPanel } from '../CanaryDetailsPanel';
 import { ImageName } from '../ImageName';
@@ -45,7 +45,8 @@ function ProgressBar({ canary }: { canary: CanarySummary }) {
   const text = progressText(canary) ?? restingText(canary);
   if (usesIterations(canary.strategy)) {
     const total = canary.totalIterations ?? 0;
-    const value = total > 0 ? Math.min(100, (canary.iterations / total) * 100) : 0;
+    let value = total > 0 ? Math.min(100, (canary.iterations / total) * 100) : 0;
+    if (isPromoting(canary)) value = 100;
     return (
       <>
         <LinearProgress variant="determinate" value={value} aria-label="iterations" aria-valuetext={text} />
