@@ -2,7 +2,9 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import { CanarySummary, ClusterHealth } from '@delivery/plugin-delivery-common';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { DatabaseHistoryStore } from './DatabaseHistoryStore';
+import { StoreHistoryRecorder } from './store';
 
 jest.setTimeout(60_000);
 
@@ -11,6 +13,8 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'], disab
 
 const ref = { cluster: 'dev', namespace: 'test', name: 'podinfo' };
 const asService = (knex: Knex): DatabaseService => ({ getClient: async () => knex, migrations: { skip: false } });
+const migrations = { directory: resolvePackagePath('@delivery/plugin-delivery-backend', 'migrations'), tableName: 'delivery_knex_migrations' };
+const ann = 'user:default/ann';
 
 describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', databaseId => {
   let knex: Knex;
@@ -111,6 +115,76 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', databas
     expect(snap.savedAt).toBe('2026-01-04T00:00:00Z');
   });
 
+  it('records what an action did, accepted or refused, with phase and weight before and after', async () => {
+    const other = { ...ref, name: 'actions' };
+    const id = await store.startRun({ ref: other, canaryImages: [], primaryImages: [], startedAt: '2026-01-05T00:00:00Z' });
+    await store.recordActor(other, {
+      actor: 'user:default/bob',
+      action: 'abort',
+      time: '2026-01-05T00:01:00Z',
+      outcome: 'refused',
+      refusal: 'forbidden',
+      message: 'delivery.canary.operate is not granted to you for canary dev/test/actions',
+      phaseBefore: 'WaitingPromotion',
+      weightBefore: 50,
+    }, id);
+    await store.recordActor(other, {
+      actor: ann,
+      action: 'approve',
+      time: '2026-01-05T00:02:00Z',
+      comment: 'p99 fine',
+      outcome: 'accepted',
+      phaseBefore: 'WaitingPromotion',
+      phaseAfter: 'Promoting',
+      weightBefore: 50,
+      weightAfter: 0,
+    }, id);
+    // What the reconciler records when it carries out an intent: no outcome, read as accepted.
+    await store.recordActor(other, { actor: ann, action: 'promote-now', time: '2026-01-05T00:03:00Z' }, id);
+
+    const [run] = await store.listRuns(other);
+    expect(run.actors).toEqual([
+      {
+        actor: 'user:default/bob',
+        action: 'abort',
+        time: '2026-01-05T00:01:00Z',
+        outcome: 'refused',
+        refusal: 'forbidden',
+        message: 'delivery.canary.operate is not granted to you for canary dev/test/actions',
+        phaseBefore: 'WaitingPromotion',
+        weightBefore: 50,
+      },
+      {
+        actor: ann,
+        action: 'approve',
+        time: '2026-01-05T00:02:00Z',
+        comment: 'p99 fine',
+        outcome: 'accepted',
+        phaseBefore: 'WaitingPromotion',
+        phaseAfter: 'Promoting',
+        weightBefore: 50,
+        weightAfter: 0,
+      },
+      { actor: ann, action: 'promote-now', time: '2026-01-05T00:03:00Z', outcome: 'accepted' },
+    ]);
+    // A weight of 0 is a value, not an unknown.
+    expect(run.actors[1].weightAfter).toBe(0);
+  });
+
+  it('records an action between runs with the latest run, and with no run when the canary has none', async () => {
+    const recorder = new StoreHistoryRecorder(store);
+    const between = { ...ref, name: 'between-runs' };
+    const failed = await store.startRun({ ref: between, canaryImages: [], primaryImages: [], startedAt: '2026-01-06T00:00:00Z' });
+    await store.endRun(failed, { outcome: 'failed', endedAt: '2026-01-06T00:05:00Z' });
+    await recorder.recordAction(between, { actor: ann, action: 'retry', time: '2026-01-06T00:06:00Z', outcome: 'accepted' });
+    expect((await store.listRuns(between))[0].actors.map(a => a.action)).toEqual(['retry']);
+
+    const never = { ...ref, name: 'never-ran' };
+    await recorder.recordAction(never, { actor: ann, action: 'pause', time: '2026-01-06T00:07:00Z', outcome: 'refused', refusal: 'conflict' });
+    expect(await store.listRuns(never)).toEqual([]);
+    expect(await knex('delivery_actors').where({ canary: 'never-ran' }).select('run_id', 'outcome')).toEqual([{ run_id: null, outcome: 'refused' }]);
+  });
+
   it('deletes ended runs, checks and events older than the cutoff and keeps open runs', async () => {
     const other = { ...ref, name: 'retention' };
     const oldRun = await store.startRun({ ref: other, canaryImages: [], primaryImages: [], startedAt: '2020-01-01T00:00:00Z' });
@@ -120,8 +194,38 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', databas
     await store.upsertEvents(other, [
       { type: 'Normal', reason: 'Synced', message: 'old', source: 'flagger', firstTime: '2020-01-01T00:00:00Z', time: '2020-01-01T00:00:00Z' },
     ]);
+    await store.recordActor(other, { actor: ann, action: 'approve', time: '2020-01-01T00:02:00Z' }, oldRun);
+    // Attempts that belong to no run: the old one goes, the recent one stays.
+    await store.recordActor(other, { actor: ann, action: 'pause', time: '2020-01-01T00:03:00Z', outcome: 'refused', refusal: 'conflict' });
+    await store.recordActor(other, { actor: ann, action: 'pause', time: '2022-01-01T00:00:00Z', outcome: 'refused', refusal: 'conflict' });
     const deleted = await store.deleteOlderThan('2021-01-01T00:00:00Z');
     expect(deleted).toEqual({ runs: 1, checks: 1, events: 1 });
     expect((await store.listRuns(other)).map(r => r.id)).toEqual([openRun]);
+    expect(await knex('delivery_actors').where({ canary: 'retention' }).select('time')).toEqual([{ time: '2022-01-01T00:00:00Z' }]);
+  });
+});
+
+describe.each(databases.eachSupportedId())('history migrations on %p', databaseId => {
+  it('reads actors recorded before outcomes were kept as accepted, and migrates down and up again', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.up({ ...migrations, name: '20261123000000_init.js' });
+    await knex('delivery_actors').insert({ ...{ cluster: 'dev', namespace: 'test', canary: 'old' }, actor: ann, action: 'approve', time: '2025-12-01T00:00:00Z' });
+
+    await knex.migrate.latest(migrations);
+    const old = { ...ref, name: 'old' };
+    const store = await DatabaseHistoryStore.create({ database: asService(knex) });
+    await store.recordActor(old, { actor: ann, action: 'pause', time: '2025-12-02T00:00:00Z', outcome: 'refused', refusal: 'conflict', phaseBefore: 'Progressing', weightBefore: 10 });
+    const rows = await knex('delivery_actors').where({ canary: 'old' }).orderBy('time').select('action', 'outcome', 'refusal', 'phase_before', 'weight_before');
+    expect(rows).toEqual([
+      { action: 'approve', outcome: 'accepted', refusal: null, phase_before: null, weight_before: null },
+      { action: 'pause', outcome: 'refused', refusal: 'conflict', phase_before: 'Progressing', weight_before: 10 },
+    ]);
+
+    await knex.migrate.down({ ...migrations, name: '20261202000000_actor_outcomes.js' });
+    expect(await knex.schema.hasColumn('delivery_actors', 'outcome')).toBe(false);
+    const [{ n }] = await knex('delivery_actors').where({ canary: 'old' }).count({ n: '*' });
+    expect(Number(n)).toBe(2);
+    await knex.migrate.latest(migrations);
+    expect(await knex.schema.hasColumn('delivery_actors', 'outcome')).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { DatabaseService, resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
+  ActionRefusal,
   AnalysisCheck,
   CanaryEvent,
   CanaryRef,
@@ -35,6 +36,34 @@ const where = (ref: CanaryRef) => ({ cluster: ref.cluster, namespace: ref.namesp
 const num = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
 const str = (v: string | null | undefined) => v ?? undefined;
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
+
+type ActorRow = {
+  actor: string;
+  action: string;
+  time: string;
+  comment: string | null;
+  outcome: string;
+  refusal: string | null;
+  message: string | null;
+  phase_before: string | null;
+  phase_after: string | null;
+  weight_before: number | null;
+  weight_after: number | null;
+};
+
+const actorOf = (a: ActorRow): ActorRecord => ({
+  actor: a.actor,
+  action: a.action,
+  time: a.time,
+  comment: str(a.comment),
+  outcome: a.outcome as ActorRecord['outcome'],
+  refusal: str(a.refusal) as ActionRefusal | undefined,
+  message: str(a.message),
+  phaseBefore: str(a.phase_before),
+  phaseAfter: str(a.phase_after),
+  weightBefore: num(a.weight_before),
+  weightAfter: num(a.weight_after),
+});
 
 /** HistoryStore over the plugin's knex database; the SQL is plain enough for SQLite and PostgreSQL alike. */
 export class DatabaseHistoryStore implements HistoryStore {
@@ -106,7 +135,7 @@ export class DatabaseHistoryStore implements HistoryStore {
       reason: str(r.reason),
       actors: actors
         .filter(a => a.run_id === r.id)
-        .map(a => ({ actor: a.actor, action: a.action, time: a.time, comment: str(a.comment) })),
+        .map(actorOf),
     }));
   }
 
@@ -175,6 +204,13 @@ export class DatabaseHistoryStore implements HistoryStore {
       action: actor.action,
       comment: actor.comment ?? null,
       time: actor.time,
+      outcome: actor.outcome ?? 'accepted',
+      refusal: actor.refusal ?? null,
+      message: actor.message ?? null,
+      phase_before: actor.phaseBefore ?? null,
+      phase_after: actor.phaseAfter ?? null,
+      weight_before: actor.weightBefore ?? null,
+      weight_after: actor.weightAfter ?? null,
     });
   }
 
@@ -253,6 +289,8 @@ export class DatabaseHistoryStore implements HistoryStore {
     return this.db.transaction(async tx => {
       const old = tx('delivery_runs').select('id').whereNotNull('ended_at').andWhere('ended_at', '<', cutoff);
       await tx('delivery_actors').whereIn('run_id', old.clone()).delete();
+      // Attempts recorded while a canary had no run belong to none; they age out on their own time.
+      await tx('delivery_actors').whereNull('run_id').andWhere('time', '<', cutoff).delete();
       const checks = await tx('delivery_checks')
         .whereIn('run_id', old.clone())
         .orWhere('time', '<', cutoff)

@@ -5,6 +5,7 @@ import {
   CanarySummary,
   ClusterHealth,
   RolloutRun,
+  RunActor,
   RunOutcome,
 } from '@delivery/plugin-delivery-common';
 
@@ -27,12 +28,8 @@ export interface RunEnd {
   reason?: string;
 }
 
-export interface ActorRecord {
-  actor: string;
-  action: string;
-  comment?: string;
-  time: string;
-}
+/** What a person did or tried to do; steps our reconciler takes on their behalf carry no outcome. */
+export type ActorRecord = RunActor;
 
 /** Durable history of rollouts, kept in the plugin database. Every method is safe to call concurrently. */
 export interface HistoryStore {
@@ -62,7 +59,7 @@ export interface HistoryStore {
   saveSnapshot(clusters: string[], summaries: CanarySummary[], health: ClusterHealth[], savedAt: string): Promise<void>;
   loadSnapshot(): Promise<{ summaries: CanarySummary[]; health: ClusterHealth[]; savedAt?: string }>;
 
-  /** Deletes runs (with their checks and actors), loose checks and events older than `cutoff`. */
+  /** Deletes runs (with their checks and actors), loose checks, loose actors and events older than `cutoff`. */
   deleteOlderThan(cutoff: string): Promise<{ runs: number; checks: number; events: number }>;
 }
 
@@ -75,7 +72,10 @@ export interface HistoryRecorder {
   recordAction(ref: CanaryRef, action: ActorRecord): Promise<void>;
 }
 
-/** A recorder that attaches checks and actions to the canary's open run, if there is one. */
+/**
+ * A recorder that attaches checks and actions to the canary's open run. An action taken between runs (a retry of a
+ * Failed run, a refused attempt) goes with the latest run, where the run history shows it.
+ */
 export class StoreHistoryRecorder implements HistoryRecorder {
   constructor(private readonly store: HistoryStore) {}
 
@@ -85,7 +85,7 @@ export class StoreHistoryRecorder implements HistoryRecorder {
   }
 
   async recordAction(ref: CanaryRef, action: ActorRecord): Promise<void> {
-    const run = await this.store.openRun(ref);
+    const run = (await this.store.openRun(ref)) ?? (await this.store.listRuns(ref, { limit: 1 }))[0];
     await this.store.recordActor(ref, action, run?.id);
   }
 }

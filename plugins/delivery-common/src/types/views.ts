@@ -134,7 +134,30 @@ export interface RolloutRun {
   maxWeightReached: number;
   maxIterationReached: number;
   reason?: string;
-  actors: Array<{ actor: string; action: string; time: string; comment?: string }>;
+  actors: RunActor[];
+}
+
+/** Why an action was refused: the permission framework said no (403), or the canary was not in that state (409). */
+export type ActionRefusal = 'forbidden' | 'conflict';
+
+/**
+ * Something a person did, or tried to do, to a canary as the run history records it. The outcome, phases and weights
+ * are absent on rows recorded before they were kept and on steps our reconciler takes on a person's behalf.
+ */
+export interface RunActor {
+  actor: string;
+  action: string;
+  time: string;
+  comment?: string;
+  outcome?: 'accepted' | 'refused';
+  /** Set when refused. */
+  refusal?: ActionRefusal;
+  /** Why it was refused, as the user was told. */
+  message?: string;
+  phaseBefore?: string;
+  phaseAfter?: string;
+  weightBefore?: number;
+  weightAfter?: number;
 }
 
 export interface CanaryEvent {
