@@ -166,6 +166,7 @@ async function main() {
     return r.body as any;
   };
   let child: ReconcilerProcess | undefined;
+  const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rec-'));
   try {
     await must({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } });
     console.error(`cluster up in ${((Date.now() - t0) / 1000).toFixed(0)} s; creating ${N} canaries`);
@@ -208,7 +209,7 @@ async function main() {
     }
 
     const bareRss = bareNodeRss();
-    child = new ReconcilerProcess(bundleReconcilerProcess(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rec-'))));
+    child = new ReconcilerProcess(bundleReconcilerProcess(bundleDir));
     const loaded = await child.next<MemorySample>('loaded');
     const cfg = { name: 'bench-rec', url: cluster.server, serviceAccountToken: cluster.token, caData: cluster.caData, skipTLSVerify: false };
     await child.call({ type: 'start', cluster: cfg, workers: WORKERS }, 'started');
@@ -277,6 +278,16 @@ async function main() {
       if (progressingAt.size >= PROGRESSING) break;
       await sleep(500);
     }
+    // Steady state: every progressing canary's target has rolled out and its analysis advances each interval.
+    const analysingStart = Date.now();
+    let analysing = 0;
+    while (Date.now() - analysingStart < 10 * 60_000) {
+      const list = await must({ path: `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries` });
+      analysing = list.items.filter((c: any) => c.status?.phase === 'Progressing' && (c.status?.iterations ?? 0) > 0).length;
+      if (analysing >= PROGRESSING) break;
+      await sleep(2000);
+    }
+    const analysingSeconds = (Date.now() - analysingStart) / 1000;
     await sleep(2 * INTERVAL * 1000);
     await child.sample();
     const busyStart = Date.now();
@@ -305,15 +316,17 @@ async function main() {
       `| tick duration in that window | p50 ${pct(busySample.durations, 50)} ms, p99 ${pct(busySample.durations, 99)} ms | – | – |`,
       `| API requests per tick in that window | ${(busyReqs.length / Math.max(1, busy.length)).toFixed(2)} (${breakdown(busyReqs)}) | – | – |`,
       `| time to initialize ${N} canaries | ${initSeconds.toFixed(0)} s | – | – |`,
+      `| time until ${PROGRESSING} canaries analyse (targets rolled out, iterations > 0) | ${analysingSeconds.toFixed(0)} s (${analysing} analysing) | – | – |`,
       '',
       `Phases at the end: ${JSON.stringify(p)}. Reconciler warnings over the run: ${busySample.warnings}${busySample.firstWarnings.length ? ` (first: ${busySample.firstWarnings.map(w => JSON.stringify(w)).join('; ')})` : ''}.`,
-      `Idle-window requests: ${breakdown(ours) || 'none'}. Memory (MiB) idle: heap total ${mib(idle.heapTotal)}, external ${mib(idle.external)}; before any cache: heap used ${mib(loaded.heapUsed)}, total ${mib(loaded.heapTotal)}.`,
+      `Idle-window requests: ${breakdown(ours) || 'none'}. Memory (MiB) idle: heap total ${mib(idle.heapTotal)} (young generation ${mib(idle.newSpace)}), external ${mib(idle.external)}; before any cache: heap used ${mib(loaded.heapUsed)}, total ${mib(loaded.heapTotal)} (young generation ${mib(loaded.newSpace)}).`,
     ].join('\n');
     console.log(out);
     await child.call({ type: 'stop' }, 'stopped');
     await cache.stop();
   } finally {
     child?.kill();
+    fs.rmSync(bundleDir, { recursive: true, force: true });
     await cluster.stop();
   }
 }

@@ -77,19 +77,26 @@ describe('KubeObjectWriter.recordEvent', () => {
   const EVENTS = '/api/v1/namespaces/shop/events';
   const event = { type: 'Normal' as const, message: 'Advance app.shop canary iteration 2/10' };
 
-  it('creates a new event with one request and counts a repeat up with a read and a patch', async () => {
+  it('creates a new event with one request and counts a repeat up with one patch', async () => {
     const patches: unknown[] = [];
     const t = new ScriptedTransport(req => {
       if (req.method === 'PATCH') patches.push(req.body);
-      return req.method === 'GET' ? { metadata: {}, count: 3 } : {};
+      return {};
     });
     const writer = new KubeObjectWriter({ transport: t, now: () => new Date('2026-01-01T00:00:00Z') });
     await writer.recordEvent(canary('7'), event);
     expect(t.log).toEqual([`POST ${EVENTS}`]);
     t.log.length = 0;
     await writer.recordEvent(canary('7'), event);
-    expect(t.log).toEqual([expect.stringMatching(/^GET \/api\/v1\/namespaces\/shop\/events\/app\./), expect.stringMatching(/^PATCH /)]);
-    expect(patches).toEqual([{ count: 4, lastTimestamp: '2026-01-01T00:00:00.000Z' }]);
+    await writer.recordEvent(canary('7'), event);
+    expect(t.log).toEqual([
+      expect.stringMatching(/^PATCH \/api\/v1\/namespaces\/shop\/events\/app\./),
+      expect.stringMatching(/^PATCH /),
+    ]);
+    expect(patches).toEqual([
+      { count: 2, lastTimestamp: '2026-01-01T00:00:00.000Z' },
+      { count: 3, lastTimestamp: '2026-01-01T00:00:00.000Z' },
+    ]);
   });
 
   it('counts up an event it did not write itself when the create conflicts', async () => {
@@ -110,7 +117,7 @@ describe('KubeObjectWriter.recordEvent', () => {
   it('creates the event again when a remembered one has expired', async () => {
     let created = 0;
     const t = new ScriptedTransport(req => {
-      if (req.method === 'GET') throw httpError(404);
+      if (req.method === 'PATCH') throw httpError(404);
       if (req.method === 'POST') created++;
       return {};
     });
@@ -118,7 +125,7 @@ describe('KubeObjectWriter.recordEvent', () => {
     await writer.recordEvent(canary('7'), event);
     await writer.recordEvent(canary('7'), event);
     expect(created).toBe(2);
-    expect(t.log.map(l => l.split(' ')[0])).toEqual(['POST', 'GET', 'POST']);
+    expect(t.log.map(l => l.split(' ')[0])).toEqual(['POST', 'PATCH', 'POST']);
   });
 });
 

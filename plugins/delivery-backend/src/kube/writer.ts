@@ -7,7 +7,7 @@ export interface KubeObjectWriterOptions {
   transport: KubeTransport;
   /** Attempts of a read-modify-write before giving up with KubeConflictError. */
   conflictAttempts?: number;
-  /** Event names this writer remembers having written, so a repeat goes straight to GET+PATCH (default 4096). */
+  /** Events this writer remembers having written (name and count), so a repeat is one PATCH (default 4096). */
   knownEvents?: number;
   now?: () => Date;
   random?: () => number;
@@ -35,8 +35,11 @@ export class KubeObjectWriter implements ObjectWriter {
   private readonly attempts: number;
   private readonly now: () => Date;
   private readonly random: () => number;
-  /** Insertion-ordered, trimmed oldest first: a hint only, a forgotten name costs one 409. */
-  private readonly knownEvents = new Set<string>();
+  /**
+   * Count per event written lately, insertion-ordered and trimmed oldest first, like client-go's event correlator.
+   * A forgotten name costs one 409 and a GET; a count another writer raised meanwhile is overwritten, as there.
+   */
+  private readonly knownEvents = new Map<string, number>();
   private readonly knownEventsMax: number;
 
   constructor(options: KubeObjectWriterOptions) {
@@ -182,7 +185,7 @@ export class KubeObjectWriter implements ObjectWriter {
    * Like client-go's recorder: an identical event (same object, type, reason, message, component) raises the count
    * and lastTimestamp of the existing Event instead of adding a new one. The Event's name is derived from those
    * fields, so the aggregation survives restarts. Most events are new (an iteration number, a weight), so the
-   * create is tried first; names this writer wrote recently are counted up directly.
+   * create is tried first; events this writer wrote recently are counted up with one PATCH.
    */
   async recordEvent(
     involved: KubeObject,
@@ -197,14 +200,28 @@ export class KubeObjectWriter implements ObjectWriter {
       [involved.metadata.uid ?? '', event.type, reason, event.message, component].join('\u0000'),
     )}`;
     const signal = opts?.signal;
+    const key = `${ns}/${name}`;
+    const patchCount = async (count: number) => {
+      await this.mergePatch(KINDS.event, ns, name, { count, lastTimestamp: now }, opts);
+      this.remember(key, count);
+    };
     const countUp = async () => {
       const live = await this.getOrUndefined<EventObject>(KINDS.event, ns, name, signal);
       if (!live) return false;
-      await this.mergePatch(KINDS.event, ns, name, { count: (live.count ?? 1) + 1, lastTimestamp: now }, opts);
-      this.remember(`${ns}/${name}`);
+      await patchCount((live.count ?? 1) + 1);
       return true;
     };
-    if (this.knownEvents.has(`${ns}/${name}`) && (await countUp())) return;
+    const known = this.knownEvents.get(key);
+    if (known !== undefined) {
+      try {
+        await patchCount(known + 1);
+        return;
+      } catch (e) {
+        // Expired (Events live an hour) or deleted: create it again below.
+        if (!isStatus(e, 404)) throw e;
+        this.knownEvents.delete(key);
+      }
+    }
     const body: EventObject = {
       apiVersion: 'v1',
       kind: 'Event',
@@ -228,7 +245,7 @@ export class KubeObjectWriter implements ObjectWriter {
     };
     try {
       await this.t.request({ method: 'POST', path: resourcePath(KINDS.event, ns), body, signal });
-      this.remember(`${ns}/${name}`);
+      this.remember(key, 1);
     } catch (e) {
       if (!isStatus(e, 409)) throw e;
       // It exists (written before a restart, by another replica, or forgotten): count ours on top.
@@ -236,11 +253,11 @@ export class KubeObjectWriter implements ObjectWriter {
     }
   }
 
-  private remember(key: string): void {
+  private remember(key: string, count: number): void {
     this.knownEvents.delete(key);
-    this.knownEvents.add(key);
+    this.knownEvents.set(key, count);
     if (this.knownEvents.size > this.knownEventsMax) {
-      this.knownEvents.delete(this.knownEvents.values().next().value!);
+      this.knownEvents.delete(this.knownEvents.keys().next().value!);
     }
   }
 }
