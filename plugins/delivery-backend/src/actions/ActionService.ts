@@ -10,6 +10,7 @@ import { ACTION_PERMISSION, ActionId, OfferedAction, availableActions, findOffer
 import { GuardedRequest } from './guard';
 import { ABORT_ANNOTATION, ActionIntent, PROMOTE_NOW_ANNOTATION, RETRY_ANNOTATION, encodeIntent } from './intents';
 import { ObservedState, staleObservation } from './observed';
+import { ActionHistory, CanaryState, stateOf } from './actionHistory';
 
 export interface ActionBody {
   observed: ObservedState;
@@ -24,8 +25,8 @@ export interface ActionOutcome {
   changed: boolean;
   message: string;
   gate?: { type: GateType; state: GateRecord['state']; approvals: number; required: number };
-  before: { phase: string; weight: number };
-  after: { phase: string; weight: number };
+  before: CanaryState;
+  after: CanaryState;
 }
 
 export interface ActionServiceOptions {
@@ -44,21 +45,23 @@ export interface ActionServiceOptions {
 }
 
 const EVENT_COMPONENT = 'delivery-backstage';
-const stateOf = (c: Canary | undefined) => ({ phase: c?.status?.phase ?? '', weight: c?.status?.canaryWeight ?? 0 });
 const approvalsOf = (g: GateRecord) => new Set(g.votes.filter(v => v.decision === 'approve').map(v => v.actor)).size;
 
 /**
  * Carries out one action a guarded request asked for: re-checks the state the user saw and that the action is
  * still offered, writes (idempotently, conflict-retried), records a Kubernetes Event naming the actor and a history
- * row. The guard (identity, entity, permission) and the audit event live in the route that calls this.
+ * row, and records a refused attempt (409) as a history row too. The guard (identity, entity, permission) and the
+ * audit event live in the route that calls this.
  */
 export class ActionService {
   private readonly now: () => Date;
   private readonly timeoutMs: number;
+  private readonly history: ActionHistory;
 
   constructor(private readonly o: ActionServiceOptions) {
     this.now = o.now ?? (() => new Date());
     this.timeoutMs = o.timeoutMs ?? 15_000;
+    this.history = new ActionHistory({ history: o.history, logger: o.logger, now: this.now });
   }
 
   /** The actions a user may take now; `may` says which permissions they hold for this canary. */
@@ -74,6 +77,15 @@ export class ActionService {
   }
 
   async perform(id: ActionId, req: GuardedRequest, body: ActionBody): Promise<ActionOutcome> {
+    try {
+      return await this.carryOut(id, req, body);
+    } catch (error) {
+      await this.history.refused({ ref: req.ref, user: req.user, action: id, comment: body.comment, canary: req.canary, error });
+      throw error;
+    }
+  }
+
+  private async carryOut(id: ActionId, req: GuardedRequest, body: ActionBody): Promise<ActionOutcome> {
     const { ref, canary, user } = req;
     const stale = staleObservation(body.observed, canary);
     if (stale) throw new ConflictError(`${id} refused: ${stale}`);
@@ -115,8 +127,9 @@ export class ActionService {
       default:
         throw new InputError(`unknown action ${id satisfies never}`);
     }
-    if (outcome.changed) await this.record(id, req, body, outcome.message, time, outcome.after ?? canary, signal);
-    return { action: id, changed: outcome.changed, message: outcome.message, gate: outcome.gate, before, after: stateOf(outcome.after ?? canary) };
+    const after = stateOf(outcome.after ?? canary);
+    if (outcome.changed) await this.record(id, req, body, outcome.message, { time, before, after }, outcome.after ?? canary, signal);
+    return { action: id, changed: outcome.changed, message: outcome.message, gate: outcome.gate, before, after };
   }
 
   private async vote(
@@ -311,7 +324,7 @@ export class ActionService {
     req: GuardedRequest,
     body: ActionBody,
     message: string,
-    time: string,
+    change: { time: string; before: CanaryState; after: CanaryState },
     involved: Canary,
     signal: AbortSignal,
   ) {
@@ -320,7 +333,7 @@ export class ActionService {
     const writer = this.o.writer(ref.cluster);
     const text = `${message}${body.comment ? ` — "${body.comment}"` : ''}`;
     const tasks: Array<[string, Promise<void>]> = [
-      ['history row', this.o.history.recordAction(ref, { actor: user, action: id, comment: body.comment, time })],
+      ['history row', this.history.accepted({ ref, user, action: id, comment: body.comment, ...change })],
     ];
     if (writer) {
       tasks.push([

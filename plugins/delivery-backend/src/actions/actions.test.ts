@@ -137,6 +137,63 @@ describe('gates and actions end to end on a test backend', () => {
       expect(res.body.error.message).toBe('abort refused: the canary is now WaitingPromotion, you saw Progressing; reload and try again');
       expect(h.kube.prod.get(KINDS.canary, 'team-a', 'podinfo')?.metadata.annotations?.[ABORT_ANNOTATION]).toBeUndefined();
       expect(h.audits.at(-1)).toMatchObject({ status: 'fail', meta: { outcome: 'refused', actor: USERS.admin } });
+      expect(h.actors).toEqual([
+        {
+          ref,
+          actor: USERS.admin,
+          action: 'abort',
+          time: expect.any(String),
+          outcome: 'refused',
+          refusal: 'conflict',
+          message: 'abort refused: the canary is now WaitingPromotion, you saw Progressing; reload and try again',
+          phaseBefore: 'WaitingPromotion',
+          weightBefore: 0,
+        },
+      ]);
+    });
+
+    it('keeps one history row per attempt: accepted with the state before and after, refused with its reason', async () => {
+      const ref = { cluster: 'prod', namespace: 'team-a', name: 'podinfo' };
+      const observed = h.seed(ref, canary(ref, 'Progressing', { weight: 30 }));
+      const denied = await act(h, ref, 'pause', USERS.nobody, { ...observed, comment: 'stop it' });
+      expect(denied.status).toBe(403);
+      const paused = await act(h, ref, 'pause', USERS.owner, { ...observed, comment: 'holding for the demo' });
+      expect(paused.status).toBe(200);
+      // Not a refusal: the same user's double click changes nothing and adds no row.
+      expect((await act(h, ref, 'pause', USERS.owner, { ...observed, observedRevision: 'rev-2' })).body.changed).toBe(false);
+      // Callers that are not signed-in users leave no row, as they leave no actor in the audit event.
+      const asService = await request(h.server)
+        .post('/api/delivery/canaries/prod/team-a/podinfo/actions/resume')
+        .set('Authorization', mockCredentials.service.header())
+        .send(observed);
+      expect(asService.status).toBe(403);
+
+      expect(h.actors).toEqual([
+        {
+          ref,
+          actor: USERS.nobody,
+          action: 'pause',
+          time: expect.any(String),
+          comment: 'stop it',
+          outcome: 'refused',
+          refusal: 'forbidden',
+          message: 'delivery.canary.operate is not granted to you for canary prod/team-a/podinfo',
+          phaseBefore: 'Progressing',
+          weightBefore: 30,
+        },
+        {
+          ref,
+          actor: USERS.owner,
+          action: 'pause',
+          time: expect.any(String),
+          comment: 'holding for the demo',
+          outcome: 'accepted',
+          phaseBefore: 'Progressing',
+          phaseAfter: 'Progressing',
+          weightBefore: 30,
+          weightAfter: 30,
+        },
+      ]);
     });
 
     it('pauses once on a double click, and lets progress of the same run pass the check', async () => {

@@ -14,6 +14,7 @@ import {
 } from '@delivery/plugin-delivery-common';
 import { CanaryFilter, CanaryPermissionResource, canaryPermissionRules } from '../permissions/rules';
 import { matchesCanaryFilter } from '../service/canaryAccess';
+import { ActionHistory } from './actionHistory';
 
 const { isInCluster, isInNamespace, isEntityOwner } = canaryPermissionRules;
 const transform = createConditionTransformer([isInCluster, isInNamespace, isEntityOwner]);
@@ -66,6 +67,8 @@ export interface ActionGuardOptions {
   fleet: ActionFleet;
   permissions: PermissionsService;
   catalog: Pick<CatalogService, 'getEntityByRef'>;
+  /** Where a permission refusal is recorded for the run history; the audit event is the route's. */
+  history?: ActionHistory;
 }
 
 /**
@@ -81,6 +84,8 @@ export class ActionGuard {
     credentials: BackstageCredentials<BackstageUserPrincipal>;
     permission: ResourcePermission;
     entityRef?: string;
+    /** The action asked for, so a refusal can be recorded as an attempt at it. */
+    attempt?: { action: string; comment?: string };
   }): Promise<GuardedRequest> {
     const { fleet, catalog, permissions } = this.options;
     const { ref, credentials } = input;
@@ -102,7 +107,12 @@ export class ActionGuard {
       ...ref,
       owners: fleet.owners(ref),
     });
-    if (!allowed) throw new NotAllowedError(`${input.permission.name} is not granted to you for canary ${key}`);
-    return { ref, user: credentials.principal.userEntityRef, credentials, canary, summary, entityRef, entity };
+    const user = credentials.principal.userEntityRef;
+    if (!allowed) {
+      const error = new NotAllowedError(`${input.permission.name} is not granted to you for canary ${key}`);
+      if (input.attempt) await this.options.history?.refused({ ref, user, ...input.attempt, canary, error });
+      throw error;
+    }
+    return { ref, user, credentials, canary, summary, entityRef, entity };
   }
 }

@@ -21,6 +21,7 @@ import { ObjectWriter } from '../kube/types';
 import { KubeObjectWriter } from '../kube/writer';
 import { CanaryActionsView, createActionsRouter } from '../service/actionsRouter';
 import { GateResolver } from '../webhooks/gates';
+import { ActionHistory } from './actionHistory';
 import { ActionService } from './ActionService';
 import { ActionFleet, ActionGuard } from './guard';
 import { TransitionNotifier } from './notifications';
@@ -78,7 +79,12 @@ export async function createActionsFeature(o: ActionsFeatureOptions): Promise<Ac
     defaultRequiredApprovals: o.config.gates.requiredApprovals,
     changed: o.changed,
   });
-  const guard = new ActionGuard({ fleet: o.fleet, permissions: o.permissions, catalog: o.catalog });
+  const guard = new ActionGuard({
+    fleet: o.fleet,
+    permissions: o.permissions,
+    catalog: o.catalog,
+    history: new ActionHistory({ history: o.history, logger: o.logger }),
+  });
   const notifier = new TransitionNotifier({ notifications: o.notifications, logger: o.logger });
 
   await o.scheduler.scheduleTask({

@@ -124,7 +124,7 @@ describe('action routes × principals', () => {
         status: res.status,
         changed: res.body.changed,
         writes: h.kube.prod.writes.filter(w => w.kind !== 'Event').length > writesBefore,
-        history: h.actors.slice(actorsBefore).map(a => [a.action, a.comment]),
+        history: h.actors.slice(actorsBefore).map(a => [a.action, a.comment, a.outcome, a.actor]),
         event: eventByUser,
         audit: audit.map(a => [a.status, a.meta.outcome, a.meta.actor]),
         // Who is not a signed-in user is turned away before the plugin asks the catalog or the permission framework.
@@ -141,7 +141,8 @@ describe('action routes × principals', () => {
         status,
         changed: allowed ? true : undefined,
         writes: allowed && !['approve'].includes(id),
-        history: allowed ? [[id, `matrix ${principal}`]] : [],
+        // Like the audit event: one row per attempt by a signed-in user, refused or not; none for anyone else.
+        history: user ? [[id, `matrix ${principal}`, allowed ? 'accepted' : 'refused', userOf[principal]]] : [],
         event: allowed,
         // Without a token Backstage's default auth policy refuses the request before it reaches the plugin; we
         // keep that policy (defence in depth) rather than open the routes to audit anonymous attempts.

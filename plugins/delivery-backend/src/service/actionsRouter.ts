@@ -82,6 +82,7 @@ export function createActionsRouter(options: ActionsRouterOptions): express.Rout
         credentials,
         permission: PERMISSIONS[id === 'approve' || id === 'reject' ? 'approve' : 'operate'],
         entityRef: normalizeEntityRef(body.entityRef),
+        attempt: { action: id, comment: body.comment },
       });
       meta.entityRef = checked.entityRef ?? null;
       meta.before = { phase: checked.canary.status?.phase ?? '', weight: checked.canary.status?.canaryWeight ?? 0 };
