@@ -37,7 +37,7 @@ const revertingCanary = {
 describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
   let env: ReconcilerEnv;
   let token: string;
-  const namespaces = ['hpa', 'revert', 'unfinalize'];
+  const namespaces = ['hpa', 'keda', 'revert', 'unfinalize'];
   let replica: Awaited<ReturnType<ReconcilerEnv['startReconciler']>>;
 
   beforeAll(async () => {
@@ -101,6 +101,79 @@ describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
       maxReplicas: 6,
     });
     expect((await env.deployment(ns, 'podinfo-primary')).spec.template.spec.containers[0].image).toMatch(/6\.0\.1$/);
+  }, 180_000);
+
+  it('KEDA: creates <so>-primary with primary queries, pauses the target ScaledObject while idle, resumes it for a run', async () => {
+    // KEDA's CRD, enough for the API server to serve ScaledObjects (no KEDA operator runs here).
+    await env.must({
+      method: 'POST',
+      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      body: {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'scaledobjects.keda.sh' },
+        spec: {
+          group: 'keda.sh',
+          scope: 'Namespaced',
+          names: { plural: 'scaledobjects', singular: 'scaledobject', kind: 'ScaledObject', listKind: 'ScaledObjectList' },
+          versions: [
+            {
+              name: 'v1alpha1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      },
+    });
+    const soPath = (name = '') => `/apis/keda.sh/v1alpha1/namespaces/keda/scaledobjects${name ? `/${name}` : ''}`;
+    await env.waitFor('the ScaledObject CRD to be served', async () => (await env.cluster.request({ path: soPath() })).status === 200);
+    const ns = 'keda';
+    await env.createDeployment(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.0');
+    await env.must({
+      method: 'POST',
+      path: soPath(),
+      body: {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'podinfo', namespace: ns },
+        spec: {
+          scaleTargetRef: { name: 'podinfo' },
+          minReplicaCount: 2,
+          maxReplicaCount: 4,
+          triggers: [
+            {
+              type: 'prometheus',
+              name: 'rps',
+              metadata: { serverAddress: 'http://prometheus:9090', query: 'sum(rate(http_requests_total{app="podinfo"}[1m]))', threshold: '10' },
+            },
+          ],
+        },
+      },
+    });
+    await env.createCanary(ns, 'podinfo', {
+      provider: 'kubernetes',
+      targetRef: target,
+      autoscalerRef: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'podinfo' },
+      service: { port: 9898 },
+      analysis: { interval: '1s', threshold: 2, iterations: 1 },
+    });
+    await env.waitPhase(ns, 'podinfo', 'Initialized', 60_000);
+    const paused = async () => (await env.must<any>({ path: soPath('podinfo') })).metadata.annotations?.['autoscaling.keda.sh/paused-replicas'];
+    expect(await paused()).toBe('0');
+    const primary = await env.must<any>({ path: soPath('podinfo-primary') });
+    expect(primary.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Canary', name: 'podinfo' })]);
+    expect(primary.spec.scaleTargetRef).toEqual({ name: 'podinfo-primary' });
+    expect(primary.spec.triggers[0].metadata.query).toBe('sum(rate(http_requests_total{app="podinfo-primary"}[1m]))');
+
+    await env.setImage(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.1');
+    await env.waitPhase(ns, 'podinfo', 'Progressing', 10_000);
+    expect(await paused()).toBeUndefined();
+    expect((await env.deployment(ns, 'podinfo')).spec.replicas).toBe(2);
+    await env.waitPhase(ns, 'podinfo', 'Succeeded', 90_000);
+    expect(await paused()).toBe('0');
+    expect((await env.deployment(ns, 'podinfo')).spec.replicas).toBe(0);
   }, 180_000);
 
   it('keeps the finalizer only while revertOnDeletion is true', async () => {

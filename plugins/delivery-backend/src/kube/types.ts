@@ -76,6 +76,7 @@ export const KINDS = {
     kind: 'HorizontalPodAutoscaler',
     namespaced: true,
   },
+  scaledObject: { group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', kind: 'ScaledObject', namespaced: true },
 } satisfies Record<string, ResourceKind>;
 
 /** Read side: answers from memory, never from the API server. */

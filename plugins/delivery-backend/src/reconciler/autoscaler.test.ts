@@ -13,7 +13,8 @@ const withRef = (autoscalerRef: Record<string, unknown>) =>
 
 describe('autoscalerProblem', () => {
   it.each([
-    [{ kind: 'ScaledObject', name: 'podinfo' }, /^spec\.autoscalerRef\.kind: ScaledObject is not supported.*Fix: /],
+    [{ kind: 'VerticalPodAutoscaler', name: 'podinfo' }, /^spec\.autoscalerRef\.kind: VerticalPodAutoscaler is not supported.*Fix: /],
+    [{ apiVersion: 'autoscaling/v2', kind: 'ScaledObject', name: 'podinfo' }, /does not serve ScaledObject\. Fix: use keda\.sh\/v1alpha1/],
     [{ kind: '', name: 'podinfo' }, /^spec\.autoscalerRef\.kind: \(empty\)/],
     [{ kind: 'HorizontalPodAutoscaler', name: '' }, /^spec\.autoscalerRef\.name is empty\. Fix: /],
     [{ apiVersion: 'keda.sh/v1alpha1', kind: 'HorizontalPodAutoscaler', name: 'x' }, /apiVersion: keda\.sh\/v1alpha1 .*Fix: /],
@@ -24,6 +25,7 @@ describe('autoscalerProblem', () => {
   it.each([
     [{ kind: 'HorizontalPodAutoscaler', name: 'podinfo' }],
     [{ apiVersion: 'autoscaling/v2beta2', kind: 'HorizontalPodAutoscaler', name: 'podinfo' }],
+    [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'podinfo' }],
   ])('accepts %j', ref => {
     expect(autoscalerProblem(withRef(ref))).toBeUndefined();
     expect(autoscalerProblem(podinfoCanary())).toBeUndefined();
@@ -32,7 +34,7 @@ describe('autoscalerProblem', () => {
 
 describe('primaryAutoscalerMatches', () => {
   const canary = withRef({ kind: 'HorizontalPodAutoscaler', name: 'podinfo' });
-  const desired = desiredPrimaryAutoscaler(canary, target);
+  const desired = desiredPrimaryAutoscaler(canary, target) as HorizontalPodAutoscaler;
 
   it('counts an omitted minReplicas as the server default 1', () => {
     expect(desired.spec.minReplicas).toBeUndefined();

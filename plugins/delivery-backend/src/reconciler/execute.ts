@@ -4,9 +4,9 @@ import type { Router } from '../routers/router';
 import { SCALE_TO_ZERO_NODE_SELECTOR } from './hash';
 import { runPostRolloutHooks } from './decide/hooks';
 import { workloadKind } from './observe';
-import { primaryAutoscalerMatches } from './autoscaler';
+import { PAUSED_REPLICAS, primaryAutoscalerMatches } from './autoscaler';
 import { FINALIZER, LAST_APPLIED, revertedService } from './decide/termination';
-import type { HookCallResult, HorizontalPodAutoscaler, ServiceObject, TickAction } from './types';
+import type { HookCallResult, ScalerObject, ServiceObject, TickAction } from './types';
 
 /**
  * Carries out a tick's actions in order, as idempotent writes ("make it so"). The whole status is written once,
@@ -197,6 +197,9 @@ export async function executeActions(o: ExecuteOptions): Promise<ExecuteResult> 
       case 'applyAutoscaler':
         await applyAutoscaler(writer, ns, action.autoscaler, signal);
         return undefined;
+      case 'setScalerPaused':
+        await setScalerPaused(writer, ns, canary.spec.autoscalerRef?.name ?? '', action.paused, signal);
+        return undefined;
       case 'setFinalizer':
         await setFinalizer(writer, ns, name, action.present, signal);
         return undefined;
@@ -253,18 +256,36 @@ function withLiveLastApplied(service: ServiceObject, live: KubeObject | undefine
 async function applyAutoscaler(
   writer: ObjectWriter,
   ns: string,
-  desired: HorizontalPodAutoscaler,
+  desired: ScalerObject,
   signal: AbortSignal,
 ) {
   await writer.update<KubeObject>(
-    KINDS.horizontalPodAutoscaler,
+    desired.kind === 'ScaledObject' ? KINDS.scaledObject : KINDS.horizontalPodAutoscaler,
     ns,
     desired.metadata.name,
     current => {
       if (!current) return kube(desired);
-      const live = current as unknown as HorizontalPodAutoscaler;
+      const live = current as unknown as ScalerObject;
       if (primaryAutoscalerMatches(live, desired)) return undefined;
       return kube({ ...live, metadata: { ...live.metadata, labels: desired.metadata.labels }, spec: desired.spec });
+    },
+    { signal },
+  );
+}
+
+/** Pauses (annotation `autoscaling.keda.sh/paused-replicas: "0"`) or resumes the target ScaledObject. */
+async function setScalerPaused(writer: ObjectWriter, ns: string, name: string, paused: boolean, signal: AbortSignal) {
+  await writer.update<KubeObject>(
+    KINDS.scaledObject,
+    ns,
+    name,
+    current => {
+      if (!current) return undefined;
+      const annotations = { ...current.metadata.annotations };
+      if (paused === (annotations[PAUSED_REPLICAS] === '0')) return undefined;
+      if (paused) annotations[PAUSED_REPLICAS] = '0';
+      else delete annotations[PAUSED_REPLICAS];
+      return { ...current, metadata: { ...current.metadata, annotations } };
     },
     { signal },
   );

@@ -3,15 +3,15 @@ import { ABORT_ANNOTATION, PROMOTE_NOW_ANNOTATION, readActionIntents } from '../
 import { KINDS, type ObjectReader, type ResourceKind } from '../kube/types';
 import { analysisStrategy, type Router } from '../routers/router';
 import type { RouterFactory } from '../routers/factory';
-import { autoscalerProblem, HPA_KIND } from './autoscaler';
+import { autoscalerProblem, scalerKind } from './autoscaler';
 import { selectorLabelOf, serviceNames } from './bootstrap';
 import { configRefsOf } from './configTracking';
 import type {
   ConfigMapObject,
-  HorizontalPodAutoscaler,
   Observation,
   PortalIntents,
   ReconcilerSettings,
+  ScalerObject,
   SecretObject,
   ServiceObject,
   Workload,
@@ -63,8 +63,9 @@ export function observeCanary({ reader, canary, router, provider, resumed }: Obs
 
   const caps = router.capabilities;
   const strategy = analysisStrategy(canary);
-  const hpaName = canary.spec.autoscalerRef?.kind === HPA_KIND ? canary.spec.autoscalerRef.name : undefined;
-  const hpa = (name: string) => readAs<HorizontalPodAutoscaler>(reader, KINDS.horizontalPodAutoscaler, ns, name);
+  const scaler = scalerKind(canary);
+  const scalerName = scaler && canary.spec.autoscalerRef!.name;
+  const readScaler = (name: string) => readAs<ScalerObject>(reader, scaler!, ns, name);
   return {
     canary,
     target,
@@ -72,7 +73,7 @@ export function observeCanary({ reader, canary, router, provider, resumed }: Obs
     services: { apex: service(names.apex), primary: service(names.primary), canary: service(names.canary) },
     configMaps,
     secrets,
-    ...(hpaName ? { autoscaler: hpa(hpaName), primaryAutoscaler: hpa(`${hpaName}-primary`) } : {}),
+    ...(scalerName ? { autoscaler: readScaler(scalerName), primaryAutoscaler: readScaler(`${scalerName}-primary`) } : {}),
     provider,
     routerCapabilities: {
       mirror: caps.mirror && strategy !== 'ab-testing' && caps.mirrorStrategies.includes(strategy),
@@ -108,7 +109,8 @@ export function kindsRead(canary: Canary, router: Router | undefined, target: Wo
   if (refs.configMaps.size) kinds.push(KINDS.configMap);
   if (refs.secrets.size) kinds.push(KINDS.secret);
   if (effectiveAnalysis(canary.spec)?.metrics?.some(m => m.templateRef)) kinds.push(KINDS.metricTemplate);
-  if (canary.spec.autoscalerRef?.kind === HPA_KIND) kinds.push(KINDS.horizontalPodAutoscaler);
+  const scaler = scalerKind(canary);
+  if (scaler) kinds.push(scaler);
   return kinds;
 }
 

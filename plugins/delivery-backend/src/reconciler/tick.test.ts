@@ -244,15 +244,15 @@ describe('runTick with an autoscaler', () => {
     expect(fake.writes.slice(writes).filter(w => w.kind === 'HorizontalPodAutoscaler')).toEqual([]);
   });
 
-  it('refuses a KEDA ScaledObject with Valid=False naming spec.autoscalerRef.kind, creating nothing', async () => {
+  it('refuses an autoscaler kind it does not drive with Valid=False naming spec.autoscalerRef.kind, creating nothing', async () => {
     const canary = podinfoCanary({
-      spec: { provider: 'linkerd', autoscalerRef: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'podinfo' } },
+      spec: { provider: 'linkerd', autoscalerRef: { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', name: 'podinfo' } },
     });
     const { fake, deps, request, status } = setup(canary);
     expect((await runTick(deps, request()))?.outcome).toBe('invalid-spec');
     expect(fake.writes.map(w => `${w.verb} ${w.kind}`)).toEqual(['status Canary']);
     expect(status().conditions?.find(c => c.type === 'Valid')?.message).toMatch(
-      /^spec\.autoscalerRef\.kind: ScaledObject is not supported .* Fix: /,
+      /^spec\.autoscalerRef\.kind: VerticalPodAutoscaler is not supported .* Fix: /,
     );
   });
 });

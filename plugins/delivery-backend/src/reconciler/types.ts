@@ -173,6 +173,24 @@ export interface HorizontalPodAutoscaler {
   status?: unknown;
 }
 
+/** A KEDA `keda.sh/v1alpha1` ScaledObject: the target's (`spec.autoscalerRef`) or its `-primary` copy. */
+export interface ScaledObject {
+  apiVersion: string;
+  kind: 'ScaledObject';
+  metadata: ObjectMeta;
+  spec: {
+    scaleTargetRef: { apiVersion?: string; kind?: string; name: string; envSourceContainerName?: string };
+    minReplicaCount?: number;
+    maxReplicaCount?: number;
+    triggers: Array<{ type: string; name?: string; metadata?: Record<string, string>; [key: string]: unknown }>;
+    [key: string]: unknown;
+  };
+  status?: unknown;
+}
+
+/** The autoscaler kinds `spec.autoscalerRef` may name. */
+export type ScalerObject = HorizontalPodAutoscaler | ScaledObject;
+
 /** Traffic as the router reports it. Weights are read back every tick, never taken from status. */
 export interface Routes {
   primary: number;
@@ -200,10 +218,10 @@ export interface Observation {
   /** ConfigMaps and Secrets of the canary namespace referenced by the target, by name (absent = not found). */
   configMaps: Record<string, ConfigMapObject>;
   secrets: Record<string, SecretObject>;
-  /** The target's HorizontalPodAutoscaler (`spec.autoscalerRef`), undefined when not set or not found. */
-  autoscaler?: HorizontalPodAutoscaler;
+  /** The target's HorizontalPodAutoscaler or ScaledObject (`spec.autoscalerRef`), undefined when not set or not found. */
+  autoscaler?: ScalerObject;
   /** `<autoscalerRef.name>-primary`, undefined when absent. */
-  primaryAutoscaler?: HorizontalPodAutoscaler;
+  primaryAutoscaler?: ScalerObject;
   /** Mesh provider in effect: `spec.provider`, else the controller's default. */
   provider: string;
   routerCapabilities: RouterCapabilities;
@@ -326,8 +344,10 @@ export type TickAction =
   | { type: 'runPostRolloutHooks'; phase: 'Succeeded' | 'Failed' }
   /** Merge-patch these Canary annotations to null (portal intents acted on or obsolete). */
   | { type: 'clearAnnotations'; keys: string[] }
-  /** Create `<hpa>-primary`, or give the existing one this spec and these labels (other metadata kept). */
-  | { type: 'applyAutoscaler'; autoscaler: HorizontalPodAutoscaler }
+  /** Create `<hpa>-primary` / `<so>-primary`, or give the existing one this spec and these labels (other metadata kept). */
+  | { type: 'applyAutoscaler'; autoscaler: ScalerObject }
+  /** KEDA: set (`paused`) or remove `autoscaling.keda.sh/paused-replicas: "0"` on the target ScaledObject. */
+  | { type: 'setScalerPaused'; paused: boolean }
   /** Add (`present`) or remove `finalizer.flagger.app` on the Canary, leaving other finalizers alone. */
   | { type: 'setFinalizer'; present: boolean }
   /**

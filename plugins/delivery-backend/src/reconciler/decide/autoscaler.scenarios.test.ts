@@ -1,5 +1,5 @@
 import type { CanaryAnalysis } from '@delivery/plugin-delivery-common';
-import type { HorizontalPodAutoscaler } from '../types';
+import type { HorizontalPodAutoscaler, ScaledObject } from '../types';
 import { makeCanary, makeDeployment, World } from './testing/world';
 
 /** The primary HorizontalPodAutoscaler, tick by tick: created at bootstrap, followed only at promotion. */
@@ -139,5 +139,115 @@ describe('primary autoscaler', () => {
     world.updateTarget('podinfo:6.0.1');
     await world.run(w => w.status.phase === 'Succeeded', 4);
     expect(world.autoscalers['podinfo-primary'].spec).toMatchObject({ minReplicas: 5, maxReplicas: 9 });
+  });
+});
+
+describe('primary ScaledObject (KEDA)', () => {
+  const PAUSED = 'autoscaling.keda.sh/paused-replicas';
+
+  function scaledObject(min: number, threshold = '100'): ScaledObject {
+    return {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'podinfo', namespace: 'test', labels: { team: 'web' } },
+      spec: {
+        scaleTargetRef: { name: 'podinfo' },
+        minReplicaCount: min,
+        maxReplicaCount: 5,
+        pollingInterval: 30,
+        triggers: [
+          {
+            type: 'prometheus',
+            name: 'rps',
+            metadata: {
+              serverAddress: 'http://prometheus:9090',
+              query: 'sum(rate(http_requests_total{app="podinfo"}[1m])) + sum(rate(x{deployment="podinfo-canary"}[1m]))',
+              threshold,
+            },
+          },
+          { type: 'prometheus', name: 'given', metadata: { query: 'sum(podinfo)', threshold: '1' } },
+          { type: 'cpu', metadata: { value: '80' } },
+        ],
+      },
+    };
+  }
+
+  function soWorld(spec: Parameters<typeof makeCanary>[1] = {}) {
+    const world = new World(
+      makeCanary(base, {
+        autoscalerRef: {
+          apiVersion: 'keda.sh/v1alpha1',
+          kind: 'ScaledObject',
+          name: 'podinfo',
+          primaryScalerQueries: { given: 'sum(podinfo_primary_custom)' },
+        },
+        ...spec,
+      }),
+      makeDeployment('podinfo', 'podinfo:6.0.0'),
+    );
+    world.autoscalers.podinfo = scaledObject(2);
+    return world;
+  }
+  const paused = (w: World) => w.autoscalers.podinfo.metadata.annotations?.[PAUSED];
+
+  it('creates <so>-primary with queries pointed at the primary and pauses the target ScaledObject while idle', async () => {
+    const world = soWorld();
+    await world.run(w => w.status.phase === 'Initialized', 5);
+    const primary = world.autoscalers['podinfo-primary'] as ScaledObject;
+    expect(primary.metadata).toMatchObject({
+      name: 'podinfo-primary',
+      labels: { team: 'web' },
+      ownerReferences: [expect.objectContaining({ kind: 'Canary', name: 'podinfo' })],
+    });
+    expect(primary.spec).toMatchObject({ scaleTargetRef: { name: 'podinfo-primary' }, minReplicaCount: 2, maxReplicaCount: 5, pollingInterval: 30 });
+    expect(primary.spec.triggers.map(t => t.metadata)).toEqual([
+      {
+        serverAddress: 'http://prometheus:9090',
+        query:
+          'sum(rate(http_requests_total{app="podinfo-primary"}[1m])) + sum(rate(x{deployment="podinfo-primary"}[1m]))',
+        threshold: '100',
+      },
+      { query: 'sum(podinfo_primary_custom)', threshold: '1' },
+      { value: '80' },
+    ]);
+    expect(paused(world)).toBe('0');
+    expect(world.target!.spec.replicas).toBe(0);
+  });
+
+  it('resumes the target ScaledObject for a run, scales from its minimum, follows it at promotion and pauses it again', async () => {
+    const world = soWorld();
+    await world.run(w => w.status.phase === 'Initialized', 5);
+    world.autoscalers.podinfo = { ...scaledObject(3, '50'), metadata: { ...world.autoscalers.podinfo.metadata } };
+
+    world.updateTarget('podinfo:6.0.1');
+    const start = await world.tick();
+    expect(start.actions.map(a => a.type)).toEqual(expect.arrayContaining(['setScalerPaused', 'scaleTarget']));
+    expect(start.actions.findIndex(a => a.type === 'setScalerPaused')).toBeLessThan(
+      start.actions.findIndex(a => a.type === 'scaleTarget'),
+    );
+    expect(paused(world)).toBeUndefined();
+    expect(world.target!.spec.replicas).toBe(3);
+    expect((world.autoscalers['podinfo-primary'] as ScaledObject).spec.minReplicaCount).toBe(2);
+
+    await world.run(w => w.status.phase === 'Succeeded', 10);
+    const primary = world.autoscalers['podinfo-primary'] as ScaledObject;
+    expect(primary.spec.minReplicaCount).toBe(3);
+    expect(primary.spec.triggers[0].metadata?.threshold).toBe('50');
+    expect(paused(world)).toBe('0');
+    expect(world.target!.spec.replicas).toBe(0);
+  });
+
+  it('pauses it on rollback and resumes it when a deleted canary is reverted', async () => {
+    const world = soWorld({ revertOnDeletion: true });
+    await world.run(w => w.status.phase === 'Initialized', 5);
+    world.metrics['request-success-rate'] = { value: 50 };
+    world.updateTarget('podinfo:6.0.1');
+    await world.run(w => w.status.phase === 'Failed', 10);
+    expect(paused(world)).toBe('0');
+
+    world.canary.metadata.deletionTimestamp = new Date(world.now).toISOString();
+    await world.tick();
+    expect(paused(world)).toBeUndefined();
+    expect(world.target!.spec.replicas).toBe(2);
   });
 });

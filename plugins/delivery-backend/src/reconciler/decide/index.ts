@@ -24,6 +24,7 @@ import type { Observation, ReconcilerSettings, Routes, TickEffects, TickPlan } f
 import { adoptForeignSpecHash, hasRevisionChanged, shouldAdvance } from './changes';
 import { TickContext } from './context';
 import { confirmRollout, preRollout, rollbackRequested, rolloutHooks } from './hooks';
+import { scaleTargetUp } from './autoscaling';
 import { bootstrap, scaleUpReplicas } from './initialize';
 import { abortRun, actionableIntents, promoteNow } from './intents';
 import { runMetricChecks } from './metrics';
@@ -139,7 +140,7 @@ export async function decide(input: DecideInput): Promise<TickPlan> {
     if (!(await confirmRollout(ctx))) return ctx.plan('halted');
     ctx.normal(texts.scalingUp(ctx.ids));
     ctx.alert('info', alertTexts.progressing(), true);
-    ctx.act({ type: 'scaleTarget', replicas: scaleUpReplicas(ctx) });
+    scaleTargetUp(ctx, scaleUpReplicas(ctx));
     ctx.syncStatus({ phase: 'Progressing' }, 'new revision');
     return ctx.plan('advanced');
   }

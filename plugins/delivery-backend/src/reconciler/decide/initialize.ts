@@ -12,7 +12,7 @@ import { trackedConfigs } from '../configTracking';
 import { alertTexts, texts } from '../events';
 import { SCALE_TO_ZERO_NODE_SELECTOR, targetSpecHash } from '../hash';
 import { primaryReadiness } from '../readiness';
-import { reconcilePrimaryAutoscaler } from './autoscaling';
+import { pauseTargetScaler, reconcilePrimaryAutoscaler } from './autoscaling';
 import type { Workload } from '../types';
 import type { TickContext } from './context';
 import { rollback } from './rollback';
@@ -99,6 +99,7 @@ export async function bootstrap(ctx: TickContext): Promise<boolean> {
   }
 
   if (!reconcilePrimaryAutoscaler(ctx, false)) return false;
+  if (initializing) pauseTargetScaler(ctx);
 
   ensureService('apex');
 

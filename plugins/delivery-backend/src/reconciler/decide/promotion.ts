@@ -1,7 +1,7 @@
 import { primaryConfigCopies, promotedPrimary } from '../bootstrap';
 import { alertTexts, texts } from '../events';
 import type { Routes } from '../types';
-import { reconcilePrimaryAutoscaler } from './autoscaling';
+import { reconcilePrimaryAutoscaler, scaleTargetDown } from './autoscaling';
 import type { TickContext } from './context';
 
 /** Promotion (b.4), finalising, and the skipAnalysis shortcut (b.8). */
@@ -81,7 +81,7 @@ export function promotionTrafficShift(ctx: TickContext, routes: Routes): void {
 
 /** Finalising: scale the canary down and finish the run. */
 export function finalise(ctx: TickContext): void {
-  ctx.act({ type: 'scaleTarget', replicas: 0 });
+  scaleTargetDown(ctx);
   ctx.setPhase('Succeeded');
   ctx.act({ type: 'runPostRolloutHooks', phase: 'Succeeded' });
   ctx.normal(texts.promotionCompleted(ctx.ids));
@@ -93,7 +93,7 @@ export function promoteWithoutAnalysis(ctx: TickContext): void {
   ctx.setRoutes(100, 0, false);
   ctx.normal(texts.copying(ctx.ids));
   if (!promote(ctx) || !reconcilePrimaryAutoscaler(ctx, true)) return;
-  ctx.act({ type: 'scaleTarget', replicas: 0 });
+  scaleTargetDown(ctx);
   ctx.setPhase('Succeeded');
   ctx.act({ type: 'runPostRolloutHooks', phase: 'Succeeded' });
   ctx.normal(texts.promotionSkipped(ctx.ids));

@@ -1,4 +1,5 @@
 import { alertTexts, texts } from '../events';
+import { scaleTargetDown } from './autoscaling';
 import type { TickContext } from './context';
 import { analysisThreshold } from './settings';
 
@@ -16,7 +17,7 @@ export function rollback(ctx: TickContext, reason: string): void {
   }
   ctx.setRoutes(100, 0, false);
   ctx.warning(texts.canaryFailed(ctx.ids));
-  ctx.act({ type: 'scaleTarget', replicas: 0 });
+  scaleTargetDown(ctx);
   ctx.syncStatus({ phase: 'Failed', canaryWeight: 0 }, reason);
   ctx.act({ type: 'runPostRolloutHooks', phase: 'Failed' });
 }

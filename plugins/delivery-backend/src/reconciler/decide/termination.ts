@@ -4,6 +4,7 @@ import { texts } from '../events';
 import { canonicalJson } from '../hash';
 import { canaryReadiness } from '../readiness';
 import type { ServiceObject, TickPlan } from '../types';
+import { scaleTargetUp } from './autoscaling';
 import type { TickContext } from './context';
 import { isScaledToZero, scaleUpReplicas } from './initialize';
 import { progressDeadlineSeconds, readyThresholds } from './settings';
@@ -58,7 +59,7 @@ export function terminate(ctx: TickContext): TickPlan {
   // back at zero while Terminating restarts the wait from now (lastTransitionTime is the wait's clock), or a
   // reconciler that was down for long would revert without waiting at all.
   if (target && (entering || isScaledToZero(target))) {
-    ctx.act({ type: 'scaleTarget', replicas: revertReplicas(ctx) });
+    scaleTargetUp(ctx, revertReplicas(ctx));
     ctx.setPhase('Terminating', entering ? 'canary deleted' : 'target found at zero, scaled up again');
     return ctx.plan('terminating', new Date(ctx.now.getTime() + checks[0]).toISOString());
   }

@@ -4,7 +4,7 @@ import { runPostRolloutHooks } from '../hooks';
 import type {
   ConfigMapObject,
   HookCallResult,
-  HorizontalPodAutoscaler,
+  ScalerObject,
   MetricCheckRequest,
   MetricOutcome,
   Observation,
@@ -18,6 +18,7 @@ import type {
   Workload,
 } from '../../types';
 import { DEFAULT_SETTINGS } from '../../types';
+import { PAUSED_REPLICAS } from '../../autoscaler';
 import { portalIntents } from '../../observe';
 import { FINALIZER, revertedService } from '../termination';
 
@@ -73,8 +74,8 @@ export class World {
   services: Observation['services'] = {};
   configMaps: Record<string, ConfigMapObject> = {};
   secrets: Record<string, SecretObject> = {};
-  /** HorizontalPodAutoscalers by name (the target's and `-primary`). */
-  autoscalers: Record<string, HorizontalPodAutoscaler> = {};
+  /** HorizontalPodAutoscalers or ScaledObjects by name (the target's and `-primary`). */
+  autoscalers: Record<string, ScalerObject> = {};
   /** Set once the last finalizer of a deleted Canary is gone: the API server has removed the object. */
   removed = false;
   routerFinalized = 0;
@@ -240,6 +241,14 @@ export class World {
         case 'applyAutoscaler':
           this.autoscalers[a.autoscaler.metadata.name] = structuredClone(a.autoscaler);
           break;
+        case 'setScalerPaused': {
+          const so = this.autoscalers[this.canary.spec.autoscalerRef!.name];
+          const annotations = { ...so.metadata.annotations };
+          if (a.paused) annotations[PAUSED_REPLICAS] = '0';
+          else delete annotations[PAUSED_REPLICAS];
+          so.metadata.annotations = annotations;
+          break;
+        }
         case 'setFinalizer': {
           const rest = (this.canary.metadata.finalizers ?? []).filter(f => f !== FINALIZER);
           this.canary.metadata.finalizers = a.present ? [...rest, FINALIZER] : rest;
