@@ -25,6 +25,15 @@ function hpa(ns: string, min: number, max: number) {
   };
 }
 
+/** Blue/green on the kubernetes provider with an autoscaler: promotion is what copies the target's scaler. */
+const autoscaledCanary = (autoscalerRef: Record<string, string>, iterations: number) => ({
+  provider: 'kubernetes',
+  targetRef: target,
+  autoscalerRef,
+  service: { port: 9898 },
+  analysis: { interval: '1s', threshold: 2, iterations },
+});
+
 /** Blue/green on the kubernetes provider: no router object, so the revert is about the target and the Services. */
 const revertingCanary = {
   provider: 'kubernetes',
@@ -59,13 +68,8 @@ describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
     const ns = 'hpa';
     await env.createDeployment(ns, 'podinfo', 'ghcr.io/stefanprodan/podinfo:6.0.0');
     await env.must({ method: 'POST', path: hpaPath(ns), body: hpa(ns, 2, 4) });
-    await env.createCanary(ns, 'podinfo', {
-      provider: 'kubernetes',
-      targetRef: target,
-      autoscalerRef: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'podinfo' },
-      service: { port: 9898 },
-      analysis: { interval: '1s', threshold: 2, iterations: 2 },
-    });
+    const hpaRef = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'podinfo' };
+    await env.createCanary(ns, 'podinfo', autoscaledCanary(hpaRef, 2));
     await env.waitPhase(ns, 'podinfo', 'Initialized', 60_000);
     const canary = await env.canary(ns, 'podinfo');
     const primaryHpa = await env.must<any>({ path: hpaPath(ns, 'podinfo-primary') });
@@ -152,13 +156,8 @@ describeE2e('reconciler: primary autoscaler and revertOnDeletion', () => {
         },
       },
     });
-    await env.createCanary(ns, 'podinfo', {
-      provider: 'kubernetes',
-      targetRef: target,
-      autoscalerRef: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'podinfo' },
-      service: { port: 9898 },
-      analysis: { interval: '1s', threshold: 2, iterations: 1 },
-    });
+    const soRef = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'podinfo' };
+    await env.createCanary(ns, 'podinfo', autoscaledCanary(soRef, 1));
     await env.waitPhase(ns, 'podinfo', 'Initialized', 60_000);
     const paused = async () => (await env.must<any>({ path: soPath('podinfo') })).metadata.annotations?.['autoscaling.keda.sh/paused-replicas'];
     expect(await paused()).toBe('0');

@@ -273,38 +273,52 @@ async function applyAutoscaler(
   );
 }
 
-/** Pauses (annotation `autoscaling.keda.sh/paused-replicas: "0"`) or resumes the target ScaledObject. */
-async function setScalerPaused(writer: ObjectWriter, ns: string, name: string, paused: boolean, signal: AbortSignal) {
+/** Read-modify-write of one object's metadata; `change` answers undefined when it is already right. */
+async function updateMetadata(
+  writer: ObjectWriter,
+  target: { kind: ResourceKind; ns: string; name: string },
+  change: (meta: KubeObject['metadata']) => Partial<KubeObject['metadata']> | undefined,
+  signal: AbortSignal,
+) {
   await writer.update<KubeObject>(
-    KINDS.scaledObject,
-    ns,
-    name,
+    target.kind,
+    target.ns,
+    target.name,
     current => {
-      if (!current) return undefined;
-      const annotations = { ...current.metadata.annotations };
-      if (paused === (annotations[PAUSED_REPLICAS] === '0')) return undefined;
-      if (paused) annotations[PAUSED_REPLICAS] = '0';
-      else delete annotations[PAUSED_REPLICAS];
-      return { ...current, metadata: { ...current.metadata, annotations } };
+      const next = current && change(current.metadata);
+      return next && { ...current!, metadata: { ...current!.metadata, ...next } };
     },
     { signal },
   );
 }
 
-/** Read-modify-write of the finalizer list (never a merge patch: that would replace other controllers' entries). */
-async function setFinalizer(writer: ObjectWriter, ns: string, name: string, present: boolean, signal: AbortSignal) {
-  await writer.update<KubeObject>(
-    KINDS.canary,
-    ns,
-    name,
-    current => {
-      if (!current) return undefined;
-      const list = current.metadata.finalizers ?? [];
-      if (list.includes(FINALIZER) === present) return undefined;
-      const finalizers = present ? [...list, FINALIZER] : list.filter(f => f !== FINALIZER);
-      return { ...current, metadata: { ...current.metadata, finalizers } };
+/** Pauses (annotation `autoscaling.keda.sh/paused-replicas: "0"`) or resumes the target ScaledObject. */
+function setScalerPaused(writer: ObjectWriter, ns: string, name: string, paused: boolean, signal: AbortSignal) {
+  return updateMetadata(
+    writer,
+    { kind: KINDS.scaledObject, ns, name },
+    meta => {
+      const annotations = { ...meta.annotations };
+      if (paused === (annotations[PAUSED_REPLICAS] === '0')) return undefined;
+      if (paused) annotations[PAUSED_REPLICAS] = '0';
+      else delete annotations[PAUSED_REPLICAS];
+      return { annotations };
     },
-    { signal },
+    signal,
+  );
+}
+
+/** The finalizer list is read-modified-written, never merge-patched: that would replace other controllers' entries. */
+function setFinalizer(writer: ObjectWriter, ns: string, name: string, present: boolean, signal: AbortSignal) {
+  return updateMetadata(
+    writer,
+    { kind: KINDS.canary, ns, name },
+    meta => {
+      const list = meta.finalizers ?? [];
+      if (list.includes(FINALIZER) === present) return undefined;
+      return { finalizers: present ? [...list, FINALIZER] : list.filter(f => f !== FINALIZER) };
+    },
+    signal,
   );
 }
 
