@@ -79,7 +79,7 @@ describe('EntityDeliveryContent', () => {
     const events = within(card).getByRole('table', { name: 'events timeline' });
     const rows = within(events).getAllByRole('row');
     expect(rows[1]).toHaveTextContent('Advance podinfo.test canary weight 30');
-    expect(within(card).getByRole('table', { name: 'past runs' })).toHaveTextContent('abort by user:default/sam.lee');
+    expect(within(card).getByRole('table', { name: 'past runs' })).toHaveTextContent('sam.lee aborted: “wrong build”');
   });
 
   it('shows a canary waiting for approval at its gate, with the offered actions', async () => {

@@ -17,6 +17,7 @@ const INITIAL_ROWS = 15;
 
 const useStyles = makeStyles(theme => ({
   warning: { color: theme.palette.status.warning, verticalAlign: 'middle', marginRight: theme.spacing(0.5) },
+  muted: { '& td': { color: theme.palette.text.secondary } },
 }));
 
 /** One timeline of what happened to the canary, newest first; long histories fold after the first rows. */
@@ -41,7 +42,7 @@ export function EventsTimeline(props: { events: CanaryEvent[]; runs: RolloutRun[
         </TableHead>
         <TableBody>
           {shown.map((e, i) => (
-            <TableRow key={`${e.time}-${e.reason}-${i}`}>
+            <TableRow key={`${e.time}-${e.reason}-${i}`} className={e.muted ? classes.muted : undefined}>
               <TableCell className={classes.nowrap}>
                 <RelativeTime time={e.time} />
               </TableCell>

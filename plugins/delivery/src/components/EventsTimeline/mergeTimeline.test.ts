@@ -20,7 +20,7 @@ describe('mergeTimeline', () => {
     );
     expect(entries.map(e => [e.reason, e.message])).toEqual([
       ['RunAborted', 'Rollout of podinfo:6.7.1 aborted: wrong build'],
-      ['UserAction', 'abort by user:default/sam: oops'],
+      ['UserAction', 'sam aborted: “oops”'],
       ['Synced', 'Advance 20'],
       ['Synced', 'Advance podinfo.test canary weight 10'],
       ['RunStarted', 'Rollout of podinfo:6.7.1 started'],
@@ -33,5 +33,29 @@ describe('mergeTimeline', () => {
     const running: RolloutRun = { ...run, endedAt: undefined, outcome: 'running', actors: [] };
     const entries = mergeTimeline([event('2025-06-02T08:56:00Z', 'New revision detected!')], [running]);
     expect(entries.map(e => e.reason)).toEqual(['Synced', 'RunStarted']);
+  });
+
+  it('adds refused attempts as muted entries with the state they met', () => {
+    const refused = {
+      ...run,
+      actors: [
+        {
+          actor: 'user:default/bob',
+          action: 'pause',
+          time: '2025-06-02T09:00:00Z',
+          outcome: 'refused' as const,
+          refusal: 'forbidden' as const,
+          message: 'delivery.canary.operate is not granted to you for canary c/test/podinfo',
+          phaseBefore: 'Progressing',
+          weightBefore: 20,
+        },
+      ],
+    };
+    const [attempt] = mergeTimeline([], [refused]).filter(e => e.reason.startsWith('UserAction'));
+    expect(attempt).toMatchObject({
+      reason: 'UserActionRefused',
+      message: 'bob tried to pause (Progressing, 20%), refused: not permitted',
+      muted: true,
+    });
   });
 });

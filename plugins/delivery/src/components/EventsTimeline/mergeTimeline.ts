@@ -1,4 +1,5 @@
 import { CanaryEvent, RolloutRun } from '@delivery/plugin-delivery-common';
+import { actorText } from '../RunActors/actorText';
 
 export interface TimelineEntry {
   time: string;
@@ -7,6 +8,8 @@ export interface TimelineEntry {
   message: string;
   source: string;
   count?: number;
+  /** A refused attempt: shown, but quieter than what happened. */
+  muted?: boolean;
 }
 
 const HISTORY = 'delivery history';
@@ -27,12 +30,14 @@ function historyEntries(run: RolloutRun): TimelineEntry[] {
     },
   ];
   for (const a of run.actors) {
+    const refused = a.outcome === 'refused';
     entries.push({
       time: a.time,
       type: 'Normal',
-      reason: 'UserAction',
-      message: `${a.action} by ${a.actor}${a.comment ? `: ${a.comment}` : ''}`,
+      reason: refused ? 'UserActionRefused' : 'UserAction',
+      message: actorText(a),
       source: HISTORY,
+      ...(refused ? { muted: true } : {}),
     });
   }
   if (run.endedAt && run.outcome !== 'running') {

@@ -9,6 +9,7 @@ import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 import { formatDuration } from '../../format';
 import { RelativeTime } from '../RelativeTime';
+import { RunActors } from '../RunActors';
 import { useTableStyles } from '../tableStyles';
 
 const OUTCOME: Record<RunOutcome, (children: ReactNode) => JSX.Element> = {
@@ -25,7 +26,7 @@ function versionOf(run: RolloutRun): string {
   return tags.join(', ') || run.revision || '—';
 }
 
-/** Past runs: how each ended, which version, how long it took and who stepped in. */
+/** Past runs: how each ended, which version, how long it took and who stepped in (or tried to). */
 export function RunsTable(props: { runs: RolloutRun[]; now?: number }) {
   const classes = useTableStyles();
   if (props.runs.length === 0) {
@@ -59,9 +60,7 @@ export function RunsTable(props: { runs: RolloutRun[]; now?: number }) {
               {run.endedAt ? '' : ' so far'}
             </TableCell>
             <TableCell>
-              {run.actors.length === 0
-                ? '—'
-                : run.actors.map(a => `${a.action} by ${a.actor}${a.comment ? ` (“${a.comment}”)` : ''}`).join('; ')}
+              <RunActors actors={run.actors} />
             </TableCell>
           </TableRow>
         ))}

@@ -1,0 +1,2 @@
+export { RunActors } from './RunActors';
+export { actorText } from './actorText';
