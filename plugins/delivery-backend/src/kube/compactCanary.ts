@@ -35,6 +35,12 @@ const DICTIONARY = Buffer.from(
   ].join(''),
 );
 
+/**
+ * A 4 KiB window holds the dictionary and a typical canary; the smaller window and state make each (one-shot)
+ * stream about half as costly to set up as zlib's defaults, which dominate the cost at this size.
+ */
+const ZLIB = { dictionary: DICTIONARY, windowBits: 12, memLevel: 5, level: 4 };
+
 /** Copies the fields of `src` named in `keys` that are set: an unset field would still take a slot per canary. */
 function pick<T extends object, K extends keyof T>(src: T | undefined, keys: readonly K[]): Pick<T, K> | undefined {
   if (!src) return undefined;
@@ -73,7 +79,7 @@ export function compactCanaryProjector(base: Projector): Projector {
   return obj => {
     const full = base(obj) as unknown as Canary;
     // latin1 keeps one byte per deflated byte in a plain string: no Buffer (and no pooled slab) per canary.
-    const packed = deflateRawSync(JSON.stringify(full), { dictionary: DICTIONARY }).toString('latin1');
+    const packed = deflateRawSync(JSON.stringify(full), ZLIB).toString('latin1');
     return { ...canaryHead(full), packed } as unknown as KubeObject;
   };
 }
@@ -83,5 +89,5 @@ export function fullCanary(obj: KubeObject | Canary | undefined): Canary | undef
   if (!obj) return undefined;
   const packed = (obj as Partial<CompactCanary>).packed;
   if (typeof packed !== 'string') return obj as Canary;
-  return JSON.parse(inflateRawSync(Buffer.from(packed, 'latin1'), { dictionary: DICTIONARY }).toString('utf8'));
+  return JSON.parse(inflateRawSync(Buffer.from(packed, 'latin1'), ZLIB).toString('utf8'));
 }
