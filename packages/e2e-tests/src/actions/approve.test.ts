@@ -161,7 +161,18 @@ describeE2e('actions: approving a promotion gate through the portal', () => {
       60_000,
       500,
     );
-    expect(run.actors).toEqual([expect.objectContaining({ actor: APPROVER, action: 'approve', comment: 'looks good' })]);
+    // The history shows what the audit log has: the refused attempt, muted in the tab, and the approval.
+    expect(run.actors).toEqual([
+      expect.objectContaining({ actor: STRANGER, action: 'approve', outcome: 'refused', refusal: 'forbidden', phaseBefore: 'WaitingPromotion' }),
+      expect.objectContaining({
+        actor: APPROVER,
+        action: 'approve',
+        comment: 'looks good',
+        outcome: 'accepted',
+        phaseBefore: 'WaitingPromotion',
+        phaseAfter: 'WaitingPromotion',
+      }),
+    ]);
 
     // The owners heard of the wait, with a link to the tab, and of the promotion, which replaced that notice.
     const notices = await env.waitFor(
