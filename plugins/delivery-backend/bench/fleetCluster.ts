@@ -11,7 +11,7 @@
  *  - API-server requests while N viewers poll the fleet page and an entity tab every 250 ms, against the same window
  *    with no viewer (baseline): requests per added viewer.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 // The bench is a script, not shipped code; the harness is a workspace tool package.
 // eslint-disable-next-line @backstage/no-undeclared-imports
@@ -92,12 +92,23 @@ async function main() {
       logger: quiet,
     });
     const loop = monitorEventLoopDelay({ resolution: 5 });
+    // Garbage-collection pauses block the loop too; recorded to tell them from our own synchronous work.
+    const gcPauses: Array<{ ms: number; kind: string }> = [];
+    const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'minor mark-sweep', 4: 'mark-compact', 8: 'incremental marking', 16: 'weak callbacks' };
+    const gcObserver = new PerformanceObserver(list =>
+      list.getEntries().forEach(e => {
+        const kind = (e.detail as { kind?: number } | undefined)?.kind ?? 0;
+        gcPauses.push({ ms: e.duration, kind: GC_KINDS[kind] ?? `kind ${kind}` });
+      }),
+    );
+    gcObserver.observe({ entryTypes: ['gc'] });
     loop.enable();
     const t0 = performance.now();
     fleet.start();
     while (fleet.clusterHealth()[0].state !== 'synced') await sleep(10);
     const syncMs = performance.now() - t0;
     loop.disable();
+    gcObserver.disconnect();
     const rows = [...fleet.summaries()].length;
     const ms = (ns: number) => (ns / 1e6).toFixed(1);
 
@@ -106,6 +117,8 @@ async function main() {
     console.log(`| wall time to synced | – | ${(syncMs / 1000).toFixed(2)} s | – |`);
     console.log(`| longest event-loop block (max delay) | ${ms(idle.max)} ms | ${ms(loop.max)} ms | ${(loop.max / idle.max).toFixed(1)}× |`);
     console.log(`| event-loop delay p99 | ${ms(idle.percentile(99))} ms | ${ms(loop.percentile(99))} ms | ${(loop.percentile(99) / idle.percentile(99)).toFixed(1)}× |`);
+    const worstGc = gcPauses.reduce((w, g) => (g.ms > w.ms ? g : w), { ms: 0, kind: 'none' });
+    console.log(`| longest GC pause (of ${gcPauses.length} collections) | – | ${worstGc.ms.toFixed(1)} ms (${worstGc.kind}) | – |`);
 
     // Viewers: let the watches settle, then count API-server requests per window.
     const web = await serveFleet(fleet, quiet);
