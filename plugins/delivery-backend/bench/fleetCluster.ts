@@ -3,11 +3,12 @@
  * Fleet benchmarks on a local control plane (tools/cluster), printed as Markdown for docs/benchmarks.md.
  *
  *   source scripts/env.sh && node_modules/.bin/sucrase-node plugins/delivery-backend/bench/fleetCluster.ts \
- *     [--objects 10000] [--viewers 1,10,50] [--window 15]
+ *     [--objects 10000] [--viewers 1,10,50] [--window 15] [--syncs 5] [--page-size N]
  *
  * One cluster, the aggregator connected through the e2e suites' counting proxy (packages/e2e-tests/src/lib):
- *  - cold sync of `--objects` Canaries: wall time and the longest event-loop block (perf_hooks
- *    monitorEventLoopDelay), against the same monitor over an idle period of the same process (baseline);
+ *  - `--syncs` cold syncs of `--objects` Canaries, each in a new fleet: wall time, the longest event-loop block
+ *    (perf_hooks monitorEventLoopDelay) and the longest GC pause, against the same monitor over an idle stretch of
+ *    the same process just before each sync (baseline), as the shared machine's load drifts;
  *  - API-server requests while N viewers poll the fleet page and an entity tab every 250 ms, against the same window
  *    with no viewer (baseline): requests per added viewer.
  */
@@ -28,6 +29,8 @@ const arg = (name: string, def: string) => {
 const OBJECTS = Number(arg('objects', '10000'));
 const VIEWERS = arg('viewers', '1,10,50').split(',').map(Number);
 const WINDOW_S = Number(arg('window', '15'));
+const SYNCS = Number(arg('syncs', '5'));
+const PAGE_SIZE = Number(arg('page-size', '0')) || undefined;
 const NS = 'bench-fleet';
 
 const quiet: LoggerService = {
@@ -81,44 +84,62 @@ async function main() {
     console.error(`created ${OBJECTS} canaries in ${((Date.now() - tCreate) / 1000).toFixed(0)} s`);
     const url = await proxy.start();
 
-    // Baseline: the same monitor over an idle stretch of this process.
-    const idle = monitorEventLoopDelay({ resolution: 5 });
-    idle.enable();
-    await sleep(5000);
-    idle.disable();
-
-    const { fleet } = createFleet({
-      clusters: [{ name: cluster.name, url, serviceAccountToken: cluster.token, skipTLSVerify: false }],
-      logger: quiet,
-    });
-    const loop = monitorEventLoopDelay({ resolution: 5 });
-    // Garbage-collection pauses block the loop too; recorded to tell them from our own synchronous work.
-    const gcPauses: Array<{ ms: number; kind: string }> = [];
+    const ms = (ns: number) => ns / 1e6;
     const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'minor mark-sweep', 4: 'mark-compact', 8: 'incremental marking', 16: 'weak callbacks' };
-    const gcObserver = new PerformanceObserver(list =>
-      list.getEntries().forEach(e => {
-        const kind = (e.detail as { kind?: number } | undefined)?.kind ?? 0;
-        gcPauses.push({ ms: e.duration, kind: GC_KINDS[kind] ?? `kind ${kind}` });
-      }),
-    );
-    gcObserver.observe({ entryTypes: ['gc'] });
-    loop.enable();
-    const t0 = performance.now();
-    fleet.start();
-    while (fleet.clusterHealth()[0].state !== 'synced') await sleep(10);
-    const syncMs = performance.now() - t0;
-    loop.disable();
-    gcObserver.disconnect();
-    const rows = [...fleet.summaries()].length;
-    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    const cluster_ = { name: cluster.name, url, serviceAccountToken: cluster.token, skipTLSVerify: false };
+    /** One cold sync in a new fleet, after an idle stretch of the same length measured the same way (baseline). */
+    const coldSync = async () => {
+      const idle = monitorEventLoopDelay({ resolution: 5 });
+      idle.enable();
+      await sleep(3000);
+      idle.disable();
+      const built = createFleet({ clusters: [cluster_], logger: quiet, tuning: PAGE_SIZE ? { pageSize: PAGE_SIZE } : undefined });
+      const loop = monitorEventLoopDelay({ resolution: 5 });
+      // Garbage-collection pauses block the loop too; recorded to tell them from our own synchronous work.
+      const gcPauses: Array<{ ms: number; kind: string }> = [];
+      const gcObserver = new PerformanceObserver(list =>
+        list.getEntries().forEach(e => {
+          const kind = (e.detail as { kind?: number } | undefined)?.kind ?? 0;
+          gcPauses.push({ ms: e.duration, kind: GC_KINDS[kind] ?? `kind ${kind}` });
+        }),
+      );
+      gcObserver.observe({ entryTypes: ['gc'] });
+      loop.enable();
+      const t0 = performance.now();
+      built.fleet.start();
+      while (built.fleet.clusterHealth()[0].state !== 'synced') await sleep(10);
+      const syncMs = performance.now() - t0;
+      loop.disable();
+      gcObserver.disconnect();
+      const worstGc = gcPauses.reduce((w, g) => (g.ms > w.ms ? g : w), { ms: 0, kind: 'none' });
+      return {
+        fleet: built.fleet,
+        rows: [...built.fleet.summaries()].length,
+        syncMs,
+        idleMax: ms(idle.max),
+        idleP99: ms(idle.percentile(99)),
+        max: ms(loop.max),
+        p99: ms(loop.percentile(99)),
+        gc: worstGc,
+      };
+    };
+    const runs = [];
+    for (let i = 0; i < SYNCS; i++) {
+      const r = await coldSync();
+      runs.push(r);
+      if (i < SYNCS - 1) await r.fleet.stop();
+    }
+    const fleet = runs[runs.length - 1].fleet;
+    const f1 = (x: number) => x.toFixed(1);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-    console.log(`\n### Cold sync of ${rows} Canaries from one local API server (plus the other watched kinds, empty)\n`);
-    console.log('| measure | idle baseline (5 s, same process) | cold sync | ratio |\n| --- | --- | --- | --- |');
-    console.log(`| wall time to synced | – | ${(syncMs / 1000).toFixed(2)} s | – |`);
-    console.log(`| longest event-loop block (max delay) | ${ms(idle.max)} ms | ${ms(loop.max)} ms | ${(loop.max / idle.max).toFixed(1)}× |`);
-    console.log(`| event-loop delay p99 | ${ms(idle.percentile(99))} ms | ${ms(loop.percentile(99))} ms | ${(loop.percentile(99) / idle.percentile(99)).toFixed(1)}× |`);
-    const worstGc = gcPauses.reduce((w, g) => (g.ms > w.ms ? g : w), { ms: 0, kind: 'none' });
-    console.log(`| longest GC pause (of ${gcPauses.length} collections) | – | ${worstGc.ms.toFixed(1)} ms (${worstGc.kind}) | – |`);
+    console.log(`\n### Cold sync of ${runs[0].rows} Canaries from one local API server (plus the other watched kinds, empty), ${SYNCS} syncs${PAGE_SIZE ? `, pages of ${PAGE_SIZE}` : ''}\n`);
+    console.log('| sync | wall time | idle baseline: longest block / p99 (3 s before, same process) | cold sync: longest block / p99 | longest GC pause |');
+    console.log('| --- | --- | --- | --- | --- |');
+    runs.forEach((r, i) =>
+      console.log(`| ${i + 1} | ${(r.syncMs / 1000).toFixed(2)} s | ${f1(r.idleMax)} / ${f1(r.idleP99)} ms | ${f1(r.max)} / ${f1(r.p99)} ms | ${f1(r.gc.ms)} ms (${r.gc.kind}) |`),
+    );
+    console.log(`| median | ${(median(runs.map(r => r.syncMs)) / 1000).toFixed(2)} s | ${f1(median(runs.map(r => r.idleMax)))} / ${f1(median(runs.map(r => r.idleP99)))} ms | ${f1(median(runs.map(r => r.max)))} / ${f1(median(runs.map(r => r.p99)))} ms | ${f1(median(runs.map(r => r.gc.ms)))} ms |`);
 
     // Viewers: let the watches settle, then count API-server requests per window.
     const web = await serveFleet(fleet, quiet);
