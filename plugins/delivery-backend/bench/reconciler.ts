@@ -3,7 +3,8 @@
  * Reconciler benchmarks on the local control plane (tools/cluster), printed as Markdown for docs/benchmarks.md.
  *
  *   source scripts/env.sh && node_modules/.bin/sucrase-node plugins/delivery-backend/bench/reconciler.ts \
- *     [--canaries 1000] [--progressing 500] [--interval 10] [--window 30] [--workers 16] [--cpu-prof DIR]
+ *     [--canaries 1000] [--progressing 500] [--interval 10] [--window 30] [--workers 16] [--cpu-prof DIR] \
+ *     [--node-args '--max-semi-space-size=2']
  *
  * The reconciler runs in a child process (bench/reconcilerProcess.ts, bundled to plain JavaScript with esbuild as a
  * build would, so no transpiler is loaded) with nothing else in it, so "reconciler RSS" is that process's whole RSS:
@@ -23,6 +24,7 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 // The bench is a script, not shipped code; the harness is a workspace tool package.
 // eslint-disable-next-line @backstage/no-undeclared-imports
@@ -41,10 +43,13 @@ const PROGRESSING = Math.min(arg('progressing', 500), N);
 const INTERVAL = arg('interval', 10);
 const WINDOW = arg('window', 30);
 const WORKERS = arg('workers', 16);
-const CPU_PROF = (() => {
-  const i = process.argv.indexOf('--cpu-prof');
-  return i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
-})();
+const stringArg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const CPU_PROF = stringArg('cpu-prof') && path.resolve(stringArg('cpu-prof')!);
+/** Extra Node flags for the reconciler's process, e.g. '--max-semi-space-size=2' (space-separated). */
+const CHILD_NODE_ARGS = (stringArg('node-args') ?? '').split(' ').filter(Boolean);
 const KCM_ARGS = [
   '--kube-api-qps=300',
   '--kube-api-burst=600',
@@ -76,7 +81,7 @@ class ReconcilerProcess {
   private readonly waiting: Array<{ type: string; resolve: (m: any) => void }> = [];
 
   constructor(script: string) {
-    const execArgv = ['--expose-gc'];
+    const execArgv = ['--expose-gc', ...CHILD_NODE_ARGS];
     if (CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`);
     this.child = fork(script, [], { execArgv, stdio: 'inherit' });
     this.child.on('message', (m: { type: string }) => {
@@ -119,22 +124,25 @@ function bundleReconcilerProcess(dir: string): string {
   return out;
 }
 
-/** Requests by the reconciler's user in [from, to), by verb and resource (watches and leases left out). */
-function auditedRequests(auditDir: string, from: number, to: number): Array<{ verb: string; resource: string }> {
-  return fs
-    .readdirSync(auditDir)
-    .filter(f => /^audit.*\.log$/.test(f))
-    .flatMap(f => fs.readFileSync(path.join(auditDir, f), 'utf8').split('\n').filter(Boolean))
-    .map(l => JSON.parse(l))
-    .filter(e => {
+/**
+ * Requests by the reconciler's user in [from, to), by verb and resource (watches and leases left out). The audit log
+ * holds every request of the control plane (millions of lines at this size): it is streamed, and only lines that
+ * name the user are parsed, so reading it does not starve the reconciler of CPU.
+ */
+async function auditedRequests(auditDir: string, from: number, to: number): Promise<Array<{ verb: string; resource: string }>> {
+  const out: Array<{ verb: string; resource: string }> = [];
+  for (const f of fs.readdirSync(auditDir).filter(n => /^audit.*\.log$/.test(n))) {
+    const lines = readline.createInterface({ input: fs.createReadStream(path.join(auditDir, f)), crlfDelay: Infinity });
+    for await (const l of lines) {
+      if (!l.includes('"username":"admin"')) continue;
+      const e = JSON.parse(l);
       const at = Date.parse(e.requestReceivedTimestamp);
-      return at >= from && at < to && e.stage === 'ResponseComplete';
-    })
-    .filter(e => e.user?.username === 'admin' && e.verb !== 'watch' && e.objectRef?.resource !== 'leases')
-    .map(e => ({
-      verb: e.verb,
-      resource: [e.objectRef?.resource, e.objectRef?.subresource].filter(Boolean).join('/'),
-    }));
+      if (at < from || at >= to || e.stage !== 'ResponseComplete') continue;
+      if (e.verb === 'watch' || e.objectRef?.resource === 'leases') continue;
+      out.push({ verb: e.verb, resource: [e.objectRef?.resource, e.objectRef?.subresource].filter(Boolean).join('/') });
+    }
+  }
+  return out;
 }
 
 const breakdown = (reqs: Array<{ verb: string; resource: string }>) => {
@@ -237,7 +245,7 @@ async function main() {
     await sleep(WINDOW * 1000);
     const windowEnd = Date.now();
     const idle = await child.sample();
-    const ours = auditedRequests(auditDir, windowStart, windowEnd);
+    const ours = await auditedRequests(auditDir, windowStart, windowEnd);
     const idleTicks = idle.ticks - ticksBefore;
     const idleReqs = ours.length;
     const idleGets = ours.filter(e => e.verb === 'get').length;
@@ -293,7 +301,7 @@ async function main() {
     const busyStart = Date.now();
     await sleep(WINDOW * 1000);
     const busySample = await child.sample();
-    const busyReqs = auditedRequests(auditDir, busyStart, Date.now());
+    const busyReqs = await auditedRequests(auditDir, busyStart, Date.now());
     const busy = busySample.lateness;
     off();
     const p = await phases();
@@ -302,7 +310,7 @@ async function main() {
     const out = [
       `### Reconciler (${new Date().toISOString().slice(0, 10)}, 2 CPUs, local control plane)`,
       '',
-      `Reproduce: \`source scripts/env.sh && node_modules/.bin/sucrase-node plugins/delivery-backend/bench/reconciler.ts --canaries ${N} --progressing ${PROGRESSING} --interval ${INTERVAL} --window ${WINDOW} --workers ${WORKERS}\``,
+      `Reproduce: \`source scripts/env.sh && node_modules/.bin/sucrase-node plugins/delivery-backend/bench/reconciler.ts --canaries ${N} --progressing ${PROGRESSING} --interval ${INTERVAL} --window ${WINDOW} --workers ${WORKERS}${CHILD_NODE_ARGS.length ? ` --node-args '${CHILD_NODE_ARGS.join(' ')}'` : ''}\``,
       '',
       `Load average at the end (1 / 5 / 15 min): ${load}.`,
       '',
@@ -314,11 +322,13 @@ async function main() {
       `| \`set image\` → Progressing (20 canaries) | p50 ${pct(latencies, 50)} ms, max ${Math.max(...latencies)} ms${latencies.some(l => l === Infinity) ? ` (${latencies.filter(l => l === Infinity).length} not Progressing within 30 s)` : ''} | ≤ 1 s | ${yes(Math.max(...latencies) <= 1000)} |`,
       `| tick start lateness, ${PROGRESSING} progressing (interval ${INTERVAL} s, ${busy.length} ticks, ${WORKERS} workers) | p50 ${pct(busy, 50)} ms, p99 ${pct(busy, 99)} ms, max ${Math.max(...busy)} ms | p99 ≤ 1 s | ${yes(pct(busy, 99) <= 1000)} |`,
       `| tick duration in that window | p50 ${pct(busySample.durations, 50)} ms, p99 ${pct(busySample.durations, 99)} ms | – | – |`,
+      `| reconciler event-loop delay in that window | p99 ${busySample.loopDelayP99.toFixed(0)} ms, max ${busySample.loopDelayMax.toFixed(0)} ms | – | – |`,
       `| API requests per tick in that window | ${(busyReqs.length / Math.max(1, busy.length)).toFixed(2)} (${breakdown(busyReqs)}) | – | – |`,
       `| time to initialize ${N} canaries | ${initSeconds.toFixed(0)} s | – | – |`,
       `| time until ${PROGRESSING} canaries analyse (targets rolled out, iterations > 0) | ${analysingSeconds.toFixed(0)} s (${analysing} analysing) | – | – |`,
       '',
       `Phases at the end: ${JSON.stringify(p)}. Reconciler warnings over the run: ${busySample.warnings}${busySample.firstWarnings.length ? ` (first: ${busySample.firstWarnings.map(w => JSON.stringify(w)).join('; ')})` : ''}.`,
+      `Lease and watch notes of the reconciler: ${busySample.notes.join('; ') || 'none'}.`,
       `Idle-window requests: ${breakdown(ours) || 'none'}. Memory (MiB) idle: heap total ${mib(idle.heapTotal)} (young generation ${mib(idle.newSpace)}), external ${mib(idle.external)}; before any cache: heap used ${mib(loaded.heapUsed)}, total ${mib(loaded.heapTotal)} (young generation ${mib(loaded.newSpace)}).`,
     ].join('\n');
     console.log(out);

@@ -9,6 +9,7 @@
  * sample, stopped.
  */
 import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { ClusterConfig } from '../src/config';
@@ -40,22 +41,36 @@ export interface SampleMessage extends MemorySample {
   /** Warnings logged so far (failed writes, slow caches), and the first few of them. */
   warnings: number;
   firstWarnings: string[];
+  notes: string[];
   /** Start lateness (ms) of every tick since the previous sample. */
   lateness: number[];
   /** Duration (ms) of every tick since the previous sample. */
   durations: number[];
+  /** Event-loop delay since the previous sample (ms): a blocked loop delays every tick alike. */
+  loopDelayP99: number;
+  loopDelayMax: number;
 }
 
 let warnings = 0;
 const firstWarnings: string[] = [];
+/** Lease changes and list-watch failures, with the time since start: what explains a stall. */
+const notes: string[] = [];
+const t0 = Date.now();
+const note = (m: string) => {
+  if (notes.length < 20) notes.push(`+${((Date.now() - t0) / 1000).toFixed(0)}s ${m.slice(0, 200)}`);
+};
 /** Errors are printed; warnings (a tick's failed write, a slow cache) are counted and the first few kept. */
 const quiet: LoggerService = {
   error: m => console.error(m),
   warn: m => {
     if (++warnings <= 5) firstWarnings.push(m);
   },
-  info: () => undefined,
-  debug: () => undefined,
+  info: m => {
+    if (/leading|stopped ticking|lease/i.test(m)) note(m);
+  },
+  debug: m => {
+    if (m.startsWith('list-watch') || m.startsWith('lease')) note(m);
+  },
   child: () => quiet,
 };
 
@@ -74,6 +89,9 @@ function memory(): MemorySample {
 }
 
 const send = (m: object) => process.send!(m);
+
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
 
 let cache: ClusterCache | undefined;
 let reconciler: ClusterReconciler | undefined;
@@ -112,7 +130,9 @@ process.on('message', (m: { type: string } & Partial<StartMessage>) => {
     reconciler.start();
     send({ type: 'started' });
   } else if (m.type === 'sample') {
-    const out: SampleMessage = { type: 'sample', ...memory(), ticks, warnings, firstWarnings, lateness, durations };
+    const delay = { loopDelayP99: loopDelay.percentile(99) / 1e6, loopDelayMax: loopDelay.max / 1e6 };
+    loopDelay.reset();
+    const out: SampleMessage = { type: 'sample', ...memory(), ...delay, ticks, warnings, firstWarnings, notes, lateness, durations };
     lateness = [];
     durations = [];
     send(out);
