@@ -151,6 +151,25 @@ describe('FleetAggregator', () => {
     expect([...f.summaries()]).toEqual([]);
   });
 
+  it('follows a target shared by two canaries, and by the one left after the other is deleted or retargeted', async () => {
+    const t = seeded('dev');
+    const twin = canary('podinfo-b', progressing);
+    t.put(KINDS.canary, { ...twin, spec: { ...twin.spec, targetRef: { ...twin.spec.targetRef, name: 'podinfo' } } });
+    const { fleet: f } = startFleet([t]);
+    await until(() => stateOf(f, 'dev') === 'synced', 'synced');
+    const images = (name: string) => f.summary({ cluster: 'dev', namespace: NS, name })?.canaryImages;
+    t.put(KINDS.deployment, deployment('podinfo', 'podinfo:6.2'));
+    expect([images('podinfo'), images('podinfo-b')]).toEqual([['podinfo:6.2'], ['podinfo:6.2']]);
+    t.remove(KINDS.canary, NS, 'podinfo');
+    t.put(KINDS.deployment, deployment('podinfo', 'podinfo:6.3'));
+    expect(images('podinfo-b')).toEqual(['podinfo:6.3']);
+    // Retargeted elsewhere: changes of the old target no longer reach it.
+    t.put(KINDS.canary, { ...twin, spec: { ...twin.spec, targetRef: { ...twin.spec.targetRef, name: 'other' } } });
+    t.put(KINDS.deployment, deployment('other', 'other:1.0'));
+    t.put(KINDS.deployment, deployment('podinfo', 'podinfo:6.4'));
+    expect(images('podinfo-b')).toEqual(['other:1.0']);
+  });
+
   it('keeps the target labels used for entity matching current as the target changes', async () => {
     const t = seeded('dev');
     const { fleet: f } = startFleet([t]);

@@ -71,8 +71,8 @@ interface ClusterState {
   labels: Map<string, TargetLabels>;
   /** kubernetes-id label value of a row's target → row keys, so an entity tab touches only its own rows. */
   byKubernetesId: Map<string, string[]>;
-  /** `<ns>/<targetName>` → canary names targeting it. */
-  targets: Map<string, Set<string>>;
+  /** `<ns>/<targetName>` → canary names targeting it (almost always one: an array, not a Set, per target). */
+  targets: Map<string, string[]>;
   /** `<ns>/<canary>` → events by event name. */
   events: Map<string, Map<string, KubeEvent>>;
   snapshotRows?: Map<string, CanarySummary>;
@@ -305,15 +305,16 @@ export class FleetAggregator {
 
   private trackTarget(st: ClusterState, c: Canary) {
     const key = nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? '');
-    let set = st.targets.get(key);
-    if (!set) st.targets.set(key, (set = new Set()));
-    set.add(c.metadata.name);
+    const names = st.targets.get(key);
+    if (!names) st.targets.set(key, [c.metadata.name]);
+    else if (!names.includes(c.metadata.name)) names.push(c.metadata.name);
   }
 
   private untrackTarget(st: ClusterState, c: Canary) {
     const key = nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? '');
-    st.targets.get(key)?.delete(c.metadata.name);
-    if (st.targets.get(key)?.size === 0) st.targets.delete(key);
+    const names = st.targets.get(key)?.filter(n => n !== c.metadata.name);
+    if (names?.length) st.targets.set(key, names);
+    else st.targets.delete(key);
   }
 
   private remove(st: ClusterState, ns: string, name: string) {
