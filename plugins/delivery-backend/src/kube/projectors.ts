@@ -58,13 +58,14 @@ const WORKLOAD_STATUS = ['replicas', 'readyReplicas', 'updatedReplicas', 'availa
  */
 export const projectWorkloadForFleet: Projector = obj => {
   const w = obj as WorkloadShape;
-  const { name, namespace, uid, resourceVersion, generation, labels, creationTimestamp } = obj.metadata;
+  // No uid, generation or creation time: no fleet reader uses them, and at 200k workloads they cost about 25 MiB.
+  const { name, namespace, resourceVersion, labels } = obj.metadata;
   const status: Record<string, unknown> = {};
   for (const k of WORKLOAD_STATUS) if (w.status?.[k] !== undefined) status[k] = w.status[k];
   return {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
-    metadata: { name, namespace, uid, resourceVersion, generation, labels, creationTimestamp },
+    metadata: { name, namespace, resourceVersion, labels },
     spec: {
       replicas: w.spec?.replicas,
       template: {
