@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Canary, CanarySpec, CanaryStatus } from '@delivery/plugin-delivery-common';
 import type { Projector } from './listWatch';
+import { StringPool } from './stringPool';
 import { KubeObject } from './types';
 
 /**
@@ -74,13 +75,35 @@ export function canaryHead(c: Canary): Canary {
   return head;
 }
 
+/** The head's strings that repeat across canaries (namespace, provider, kinds, phase, messages), shared. */
+function internHead(head: Canary, pool: StringPool): Canary {
+  const { metadata: m, spec, status } = head;
+  m.namespace = pool.intern(m.namespace);
+  spec.provider = pool.intern(spec.provider);
+  if (spec.targetRef) {
+    spec.targetRef = { ...spec.targetRef, apiVersion: pool.intern(spec.targetRef.apiVersion), kind: pool.intern(spec.targetRef.kind) };
+  }
+  const analysis = spec.analysis ?? spec.canaryAnalysis;
+  if (analysis) analysis.interval = pool.intern(analysis.interval);
+  if (status) {
+    status.phase = pool.intern(status.phase);
+    const promoted = status.conditions?.[0];
+    if (promoted) {
+      promoted.type = pool.intern(promoted.type);
+      promoted.status = pool.intern(promoted.status);
+      promoted.message = pool.intern(promoted.message);
+    }
+  }
+  return head;
+}
+
 /** Projector for Canaries of observed clusters: the head, plus the whole (already projected) object deflated. */
-export function compactCanaryProjector(base: Projector): Projector {
+export function compactCanaryProjector(base: Projector, pool = new StringPool()): Projector {
   return obj => {
     const full = base(obj) as unknown as Canary;
     // latin1 keeps one byte per deflated byte in a plain string: no Buffer (and no pooled slab) per canary.
     const packed = deflateRawSync(JSON.stringify(full), ZLIB).toString('latin1');
-    return { ...canaryHead(full), packed } as unknown as KubeObject;
+    return { ...internHead(canaryHead(full), pool), packed } as unknown as KubeObject;
   };
 }
 

@@ -1,6 +1,7 @@
 import { KINDS, KubeObject, ResourceKind } from './types';
 import type { Projector } from './listWatch';
 import { compactCanaryProjector } from './compactCanary';
+import { StringPool } from './stringPool';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -56,26 +57,29 @@ const WORKLOAD_STATUS = ['replicas', 'readyReplicas', 'updatedReplicas', 'availa
  * Workloads of a cluster only observed (upstream Flagger reconciles it): labels, replicas, template labels, container
  * images and replica counts are all the fleet shows, and a real pod template is most of a Deployment's size.
  */
-export const projectWorkloadForFleet: Projector = obj => {
-  const w = obj as WorkloadShape;
-  // No uid, generation or creation time: no fleet reader uses them, and at 200k workloads they cost about 25 MiB.
-  const { name, namespace, resourceVersion, labels } = obj.metadata;
-  const status: Record<string, unknown> = {};
-  for (const k of WORKLOAD_STATUS) if (w.status?.[k] !== undefined) status[k] = w.status[k];
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    metadata: { name, namespace, resourceVersion, labels },
-    spec: {
-      replicas: w.spec?.replicas,
-      template: {
-        metadata: { labels: w.spec?.template?.metadata?.labels },
-        spec: { containers: (w.spec?.template?.spec?.containers ?? []).map(c => ({ name: c.name, image: c.image })) },
+export function fleetWorkloadProjector(pool = new StringPool()): Projector {
+  return obj => {
+    const w = obj as WorkloadShape;
+    // No uid, generation or creation time: no fleet reader uses them, and at 200k workloads they cost about 25 MiB.
+    const { name, namespace, resourceVersion, labels } = obj.metadata;
+    const status: Record<string, unknown> = {};
+    for (const k of WORKLOAD_STATUS) if (w.status?.[k] !== undefined) status[k] = w.status[k];
+    const containers = w.spec?.template?.spec?.containers ?? [];
+    return {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      metadata: { name: pool.intern(name), namespace: pool.intern(namespace), resourceVersion, labels: pool.labels(labels) },
+      spec: {
+        replicas: w.spec?.replicas,
+        template: {
+          metadata: { labels: pool.labels(w.spec?.template?.metadata?.labels) },
+          spec: { containers: containers.map(c => ({ name: pool.intern(c.name), image: pool.intern(c.image) })) },
+        },
       },
-    },
-    status,
+      status,
+    };
   };
-};
+}
 
 type ServiceShape = KubeObject & { spec?: { selector?: Record<string, string>; ports?: unknown[]; clusterIP?: string } };
 
@@ -96,11 +100,14 @@ export const projectServiceForFleet: Projector = obj => {
 
 /** Projectors for a cluster the reconciler does not drive: workloads and Services shrink to what the fleet reads. */
 export function observedProjectorFor(kind: ResourceKind): Projector {
+  // One pool per list-watch: strings repeat most within one cluster's objects of one kind.
   if (kind.group === 'apps' && (kind.kind === KINDS.deployment.kind || kind.kind === KINDS.daemonSet.kind)) {
-    return projectWorkloadForFleet;
+    return fleetWorkloadProjector(new StringPool());
   }
   if (kind.group === '' && kind.kind === KINDS.service.kind) return projectServiceForFleet;
-  if (kind.group === KINDS.canary.group && kind.kind === KINDS.canary.kind) return compactCanaryProjector(projectorFor(kind));
+  if (kind.group === KINDS.canary.group && kind.kind === KINDS.canary.kind) {
+    return compactCanaryProjector(projectorFor(kind), new StringPool());
+  }
   return projectorFor(kind);
 }
 
