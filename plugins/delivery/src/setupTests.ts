@@ -10,3 +10,7 @@ class NoopResizeObserver {
 if (!('ResizeObserver' in globalThis)) {
   Object.defineProperty(globalThis, 'ResizeObserver', { value: NoopResizeObserver, writable: true });
 }
+
+// A whole Delivery tab renders MUI, recharts and several API mocks; on a fresh clone (cold transform cache) sharing
+// two cores with other suites, one such test took over jest's default 5 s. This is a hang guard, not a measurement.
+jest.setTimeout(30_000);
