@@ -104,8 +104,12 @@ class ReconcilerProcess {
     return this.call({ type: 'sample' }, 'sample');
   }
 
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  /** Waits up to 10 s for a clean exit (a CPU profile is written then), then kills. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise(resolve => this.child.once('exit', resolve));
+    await Promise.race([exited, sleep(10_000)]);
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
 
@@ -335,7 +339,7 @@ async function main() {
     await child.call({ type: 'stop' }, 'stopped');
     await cache.stop();
   } finally {
-    child?.kill();
+    await child?.kill();
     fs.rmSync(bundleDir, { recursive: true, force: true });
     await cluster.stop();
   }
