@@ -1,6 +1,7 @@
 import { buildSummary } from '../fleet/summary';
+import { generatedObjects } from '../fleet/details';
 import { observedProjectorFor, projectorFor, reconcilerProjectorFor } from './projectors';
-import { KINDS, KubeObject } from './types';
+import { KINDS, KubeObject, ResourceKind } from './types';
 
 const deployment: KubeObject = {
   apiVersion: 'apps/v1',
@@ -31,7 +32,11 @@ const deployment: KubeObject = {
 describe('observedProjectorFor', () => {
   it('keeps of a workload what the fleet shows and drops the rest of the pod template', () => {
     const slim = observedProjectorFor(KINDS.deployment)(deployment);
-    expect(slim).toEqual({
+    // A flat record: readers see the Deployment's shape through its accessors, and it serializes as that shape.
+    expect(slim.metadata.name).toBe('podinfo');
+    expect(slim.metadata.labels).toEqual({ app: 'podinfo', 'backstage.io/kubernetes-id': 'podinfo' });
+    expect(slim.status).toEqual({ replicas: 3, readyReplicas: 2 });
+    expect(JSON.parse(JSON.stringify(slim))).toEqual({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: {
@@ -54,6 +59,21 @@ describe('observedProjectorFor', () => {
     } as never;
     const row = (target: KubeObject) => buildSummary({ cluster: 'c', canary, target, primary: target, events: [], now: 0 });
     expect(row(observedProjectorFor(KINDS.deployment)(deployment))).toEqual(row(deployment));
+  });
+
+  it('shows the same generated primary in details from a slim workload as from the full one', () => {
+    const canary = {
+      metadata: { name: 'podinfo', namespace: 'shop' },
+      spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' } },
+    } as never;
+    const primary = { ...deployment, metadata: { ...deployment.metadata, name: 'podinfo-primary' } };
+    const readerOf = (obj: KubeObject) => ({
+      get: <T extends KubeObject>(kind: ResourceKind) => (kind === KINDS.deployment ? (obj as T) : undefined),
+      list: () => [],
+    });
+    const shown = generatedObjects(canary, readerOf(observedProjectorFor(KINDS.deployment)(primary)))[0];
+    expect(shown).toEqual(generatedObjects(canary, readerOf(primary))[0]);
+    expect(shown.status).toBe('2/3 ready');
   });
 
   it('keeps of a Service its selector, ports, address and ownership', () => {

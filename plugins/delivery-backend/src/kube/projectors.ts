@@ -2,6 +2,7 @@ import { KINDS, KubeObject, ResourceKind } from './types';
 import type { Projector } from './listWatch';
 import { compactCanaryProjector } from './compactCanary';
 import { StringPool } from './stringPool';
+import { WorkloadRecord } from '../fleet/workloadRecord';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -51,33 +52,45 @@ type WorkloadShape = KubeObject & {
   status?: Record<string, unknown>;
 };
 
-const WORKLOAD_STATUS = ['replicas', 'readyReplicas', 'updatedReplicas', 'availableReplicas', 'observedGeneration', 'numberReady', 'desiredNumberScheduled'];
-
 /**
  * Workloads of a cluster only observed (upstream Flagger reconciles it): labels, replicas, template labels, container
- * images and replica counts are all the fleet shows, and a real pod template is most of a Deployment's size.
+ * images and replica counts are all the fleet shows, and a real pod template is most of a Deployment's size. Kept
+ * as one flat record (see `WorkloadRecord`), not as a tree shaped like a Deployment.
  */
 export function fleetWorkloadProjector(pool = new StringPool()): Projector {
   return obj => {
     const w = obj as WorkloadShape;
     // No uid, generation or creation time: no fleet reader uses them, and at 200k workloads they cost about 25 MiB.
     const { name, namespace, resourceVersion, labels } = obj.metadata;
-    const status: Record<string, unknown> = {};
-    for (const k of WORKLOAD_STATUS) if (w.status?.[k] !== undefined) status[k] = w.status[k];
-    const containers = w.spec?.template?.spec?.containers ?? [];
-    return {
+    // Sized up front: an array grown by push keeps room for 17 elements, three times what the strings cost here.
+    const list = w.spec?.template?.spec?.containers ?? [];
+    const containers = new Array<string | undefined>(list.length * 2);
+    list.forEach((c, i) => {
+      containers[2 * i] = pool.intern(c.name);
+      containers[2 * i + 1] = pool.intern(c.image);
+    });
+    const s = (w.status ?? {}) as Record<string, unknown>;
+    const count = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
+    return new WorkloadRecord({
       apiVersion: obj.apiVersion,
       kind: obj.kind,
-      metadata: { name: pool.intern(name), namespace: pool.intern(namespace), resourceVersion, labels: pool.labels(labels) },
-      spec: {
-        replicas: w.spec?.replicas,
-        template: {
-          metadata: { labels: pool.labels(w.spec?.template?.metadata?.labels) },
-          spec: { containers: containers.map(c => ({ name: pool.intern(c.name), image: pool.intern(c.image) })) },
-        },
+      name: pool.intern(name),
+      namespace: pool.intern(namespace),
+      resourceVersion,
+      labels: pool.labels(labels),
+      templateLabels: pool.labels(w.spec?.template?.metadata?.labels),
+      replicas: w.spec?.replicas,
+      containers,
+      status: {
+        replicas: count('replicas'),
+        readyReplicas: count('readyReplicas'),
+        updatedReplicas: count('updatedReplicas'),
+        availableReplicas: count('availableReplicas'),
+        observedGeneration: count('observedGeneration'),
+        numberReady: count('numberReady'),
+        desiredNumberScheduled: count('desiredNumberScheduled'),
       },
-      status,
-    };
+    });
   };
 }
 
