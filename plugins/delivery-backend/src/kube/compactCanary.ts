@@ -87,8 +87,13 @@ function internHead(head: Canary, pool: StringPool): Canary {
   if (analysis) analysis.interval = pool.intern(analysis.interval);
   if (status) {
     status.phase = pool.intern(status.phase);
+    // The times are usually one instant written three times; each parsed copy is its own string. Shared only
+    // within the canary: unique values would churn the bounded pool.
+    const same = (t: string | undefined) => (t !== undefined && t === m.creationTimestamp ? m.creationTimestamp : t);
+    status.lastTransitionTime = same(status.lastTransitionTime);
     const promoted = status.conditions?.[0];
     if (promoted) {
+      promoted.lastUpdateTime = promoted.lastUpdateTime === status.lastTransitionTime ? status.lastTransitionTime : same(promoted.lastUpdateTime);
       promoted.type = pool.intern(promoted.type);
       promoted.status = pool.intern(promoted.status);
       promoted.message = pool.intern(promoted.message);
