@@ -1,5 +1,5 @@
 import { CanarySummary } from '@delivery/plugin-delivery-common';
-import { controllerMessage, KubeEvent, sameSummary } from './summary';
+import { controllerMessage, imagesOf, KubeEvent, sameSummary } from './summary';
 
 const warning = (lastTimestamp: string, message = 'Halt advancement podinfo.test: no values found'): KubeEvent => ({
   apiVersion: 'v1',
@@ -75,5 +75,23 @@ describe('sameSummary', () => {
   ])('differs on %s', (_what, change) => {
     expect(sameSummary(row, { ...row, ...change } as CanarySummary)).toBe(false);
     expect(sameSummary({ ...row, ...change } as CanarySummary, row)).toBe(false);
+  });
+});
+
+describe('imagesOf', () => {
+  const workload = (containers: Array<{ name: string; image?: string }>) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'podinfo' },
+    spec: { template: { spec: { containers } } },
+  });
+
+  it('lists the images of the pod template in container order', () => {
+    expect(imagesOf(workload([{ name: 'app', image: 'podinfo:6.1' }, { name: 'proxy', image: 'envoy:1.30' }]))).toEqual(['podinfo:6.1', 'envoy:1.30']);
+  });
+
+  it('leaves out containers without an image, and a missing workload has none', () => {
+    expect(imagesOf(workload([{ name: 'app' }, { name: 'proxy', image: 'envoy:1.30' }]))).toEqual(['envoy:1.30']);
+    expect(imagesOf(undefined)).toEqual([]);
   });
 });
