@@ -10,6 +10,7 @@ import { fullCanary } from '../kube/compactCanary';
 import { clusterHealth } from './health';
 import { TargetLabels, kubernetesIdsOf } from './entityIndex';
 import { searchTextOf } from './fleetQuery';
+import { StringMultiMap } from './multiMap';
 import { KubeEvent, buildSummary, sameSummary, templateLabelsOf } from './summary';
 
 /** Every kind the aggregator watches per cluster; router CRDs may be absent, so they are optional. */
@@ -66,13 +67,14 @@ export interface FleetOptions {
 interface ClusterState {
   source: FleetClusterSource;
   rows: Map<string, CanarySummary>;
+  /** Rows with owners only: most have none. */
   owners: Map<string, string[]>;
   /** Target labels per canary, kept with the row so entity reads do not look up two caches per row. */
   labels: Map<string, TargetLabels>;
   /** kubernetes-id label value of a row's target → row keys, so an entity tab touches only its own rows. */
-  byKubernetesId: Map<string, string[]>;
+  byKubernetesId: StringMultiMap;
   /** `<ns>/<targetName>` → canary names targeting it (almost always one: an array, not a Set, per target). */
-  targets: Map<string, string[]>;
+  targets: StringMultiMap;
   /** `<ns>/<canary>` → events by event name. */
   events: Map<string, Map<string, KubeEvent>>;
   snapshotRows?: Map<string, CanarySummary>;
@@ -106,8 +108,8 @@ export class FleetAggregator {
         rows: new Map(),
         owners: new Map(),
         labels: new Map(),
-        byKubernetesId: new Map(),
-        targets: new Map(),
+        byKubernetesId: new StringMultiMap(),
+        targets: new StringMultiMap(),
         events: new Map(),
         snapshotRows: o.snapshot ? snapshotRows : undefined,
       });
@@ -186,7 +188,7 @@ export class FleetAggregator {
         yield* st.snapshotRows.values();
         continue;
       }
-      for (const key of st.byKubernetesId.get(id) ?? []) {
+      for (const key of st.byKubernetesId.get(id)) {
         const row = st.rows.get(key);
         if (row) yield row;
       }
@@ -206,7 +208,7 @@ export class FleetAggregator {
   }
 
   owners(ref: CanaryRef): string[] {
-    return this.clusters.get(ref.cluster)?.owners.get(nsName(ref.namespace, ref.name)) ?? [];
+    return this.clusters.get(ref.cluster)?.owners.get(nsName(ref.namespace, ref.name)) ?? NO_OWNERS;
   }
 
   /** The whole canary (inflated when the cache keeps it compact), for details, YAML and actions. */
@@ -276,8 +278,8 @@ export class FleetAggregator {
       const ns = e.object.metadata.namespace ?? '';
       const name = e.object.metadata.name;
       const names = new Set([
-        ...(st.targets.get(nsName(ns, name)) ?? []),
-        ...(name.endsWith('-primary') ? st.targets.get(nsName(ns, name.slice(0, -8))) ?? [] : []),
+        ...st.targets.get(nsName(ns, name)),
+        ...(name.endsWith('-primary') ? st.targets.get(nsName(ns, name.slice(0, -8))) : []),
       ]);
       for (const canary of names) this.recompute(st, ns, canary);
     };
@@ -304,17 +306,11 @@ export class FleetAggregator {
   }
 
   private trackTarget(st: ClusterState, c: Canary) {
-    const key = nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? '');
-    const names = st.targets.get(key);
-    if (!names) st.targets.set(key, [c.metadata.name]);
-    else if (!names.includes(c.metadata.name)) names.push(c.metadata.name);
+    st.targets.add(nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? ''), c.metadata.name);
   }
 
   private untrackTarget(st: ClusterState, c: Canary) {
-    const key = nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? '');
-    const names = st.targets.get(key)?.filter(n => n !== c.metadata.name);
-    if (names?.length) st.targets.set(key, names);
-    else st.targets.delete(key);
+    st.targets.remove(nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? ''), c.metadata.name);
   }
 
   private remove(st: ClusterState, ns: string, name: string) {
@@ -346,7 +342,8 @@ export class FleetAggregator {
       now: this.now(),
     });
     const key = nsName(ns, name);
-    st.owners.set(key, match?.owners.length ? match.owners : NO_OWNERS);
+    if (match?.owners.length) st.owners.set(key, match.owners);
+    else st.owners.delete(key);
     this.setLabels(st, key, labels);
     const prev = st.rows.get(key);
     st.rows.set(key, summary);
@@ -363,16 +360,8 @@ export class FleetAggregator {
     const ids = labels ? kubernetesIdsOf(labels) : [];
     // Most recomputes come from status changes that leave the target's labels as they were.
     if (oldIds.length === ids.length && oldIds.every((id, i) => id === ids[i])) return;
-    for (const id of oldIds) {
-      const keys = st.byKubernetesId.get(id)?.filter(k => k !== key);
-      if (keys?.length) st.byKubernetesId.set(id, keys);
-      else st.byKubernetesId.delete(id);
-    }
-    for (const id of ids) {
-      const keys = st.byKubernetesId.get(id);
-      if (keys) keys.push(key);
-      else st.byKubernetesId.set(id, [key]);
-    }
+    for (const id of oldIds) st.byKubernetesId.remove(id, key);
+    for (const id of ids) st.byKubernetesId.add(id, key);
   }
 
   private emit(change: FleetChange) {
