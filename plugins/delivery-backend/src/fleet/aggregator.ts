@@ -69,8 +69,11 @@ interface ClusterState {
   rows: Map<string, CanarySummary>;
   /** Rows with owners only: most have none. */
   owners: Map<string, string[]>;
-  /** Target labels per canary, kept with the row so entity reads do not look up two caches per row. */
-  labels: Map<string, TargetLabels>;
+  /**
+   * kubernetes-id label values of each row's target, to unindex them when the target's labels change (its old
+   * labels are gone from the cache by then). Only ids: the labels themselves are read from the cached target.
+   */
+  ids: StringMultiMap;
   /** kubernetes-id label value of a row's target → row keys, so an entity tab touches only its own rows. */
   byKubernetesId: StringMultiMap;
   /** `<ns>/<targetName>` → canary names targeting it (almost always one: an array, not a Set, per target). */
@@ -81,6 +84,10 @@ interface ClusterState {
 }
 
 const nsName = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+const labelsOf = (namespace: string, target: KubeObject | undefined): TargetLabels => ({
+  namespace,
+  labelSets: [target?.metadata.labels, templateLabelsOf(target)],
+});
 /** Most canaries have no owner: one shared empty list instead of one per row. */
 const NO_OWNERS = Object.freeze([]) as unknown as string[];
 
@@ -107,7 +114,7 @@ export class FleetAggregator {
         source,
         rows: new Map(),
         owners: new Map(),
-        labels: new Map(),
+        ids: new StringMultiMap(),
         byKubernetesId: new StringMultiMap(),
         targets: new StringMultiMap(),
         events: new Map(),
@@ -223,7 +230,15 @@ export class FleetAggregator {
 
   /** Labels of a canary's target workload (and its pod template), for entity matching. */
   targetLabels(ref: CanaryRef): TargetLabels | undefined {
-    return this.clusters.get(ref.cluster)?.labels.get(nsName(ref.namespace, ref.name));
+    const st = this.clusters.get(ref.cluster);
+    // Live rows only, as rows from the snapshot have no live target yet.
+    const row = st?.rows.get(nsName(ref.namespace, ref.name));
+    if (!st || !row) return undefined;
+    return labelsOf(row.namespace, this.workload(st, row.namespace, row.targetKind, row.targetName));
+  }
+
+  private workload(st: ClusterState, ns: string, targetKind: string | undefined, name: string): KubeObject | undefined {
+    return st.source.cache.informer(targetKind === 'DaemonSet' ? KINDS.daemonSet : KINDS.deployment)?.get(ns, name);
   }
 
   /** Re-derives entity refs and owners of every canary, e.g. after the catalog index refreshed. */
@@ -317,7 +332,7 @@ export class FleetAggregator {
     const key = nsName(ns, name);
     const had = st.rows.delete(key);
     st.owners.delete(key);
-    this.setLabels(st, key, undefined);
+    this.setIds(st, key, []);
     if (had && !st.snapshotRows) this.emit({ ref: { cluster: st.source.name, namespace: ns, name } });
   }
 
@@ -325,12 +340,10 @@ export class FleetAggregator {
     const { cache } = st.source;
     const canary = cache.informer(KINDS.canary)?.get(ns, name) as Canary | undefined;
     if (!canary) return;
-    const workloadKind = canary.spec?.targetRef?.kind === 'DaemonSet' ? KINDS.daemonSet : KINDS.deployment;
     const targetName = canary.spec?.targetRef?.name ?? '';
-    const workloads = cache.informer(workloadKind);
-    const target = workloads?.get(ns, targetName);
-    const primary = workloads?.get(ns, `${targetName}-primary`);
-    const labels: TargetLabels = { namespace: ns, labelSets: [target?.metadata.labels, templateLabelsOf(target)] };
+    const target = this.workload(st, ns, canary.spec?.targetRef?.kind, targetName);
+    const primary = this.workload(st, ns, canary.spec?.targetRef?.kind, `${targetName}-primary`);
+    const labels = labelsOf(ns, target);
     const match = this.o.entities?.match(labels);
     const summary = buildSummary({
       cluster: st.source.name,
@@ -344,7 +357,7 @@ export class FleetAggregator {
     const key = nsName(ns, name);
     if (match?.owners.length) st.owners.set(key, match.owners);
     else st.owners.delete(key);
-    this.setLabels(st, key, labels);
+    this.setIds(st, key, kubernetesIdsOf(labels));
     const prev = st.rows.get(key);
     st.rows.set(key, summary);
     if (!st.snapshotRows && (!prev || !sameSummary(prev, summary))) {
@@ -352,16 +365,18 @@ export class FleetAggregator {
     }
   }
 
-  private setLabels(st: ClusterState, key: string, labels: TargetLabels | undefined) {
-    const old = st.labels.get(key);
-    if (labels) st.labels.set(key, labels);
-    else st.labels.delete(key);
-    const oldIds = old ? kubernetesIdsOf(old) : [];
-    const ids = labels ? kubernetesIdsOf(labels) : [];
+  private setIds(st: ClusterState, key: string, ids: string[]) {
+    const oldIds = [...st.ids.get(key)];
     // Most recomputes come from status changes that leave the target's labels as they were.
     if (oldIds.length === ids.length && oldIds.every((id, i) => id === ids[i])) return;
-    for (const id of oldIds) st.byKubernetesId.remove(id, key);
-    for (const id of ids) st.byKubernetesId.add(id, key);
+    for (const id of oldIds) {
+      st.ids.remove(key, id);
+      st.byKubernetesId.remove(id, key);
+    }
+    for (const id of ids) {
+      st.ids.add(key, id);
+      st.byKubernetesId.add(id, key);
+    }
   }
 
   private emit(change: FleetChange) {
