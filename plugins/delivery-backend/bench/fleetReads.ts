@@ -11,6 +11,7 @@
  * through the real router over loopback HTTP; "server time" is measured inside the process from request to finish.
  * Baselines in the same run: the same reads with one cluster, and RSS before loading.
  */
+import * as v8 from 'node:v8';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { FleetAggregator } from '../src/fleet/aggregator';
 import { ClusterCache } from '../src/kube/cache';
@@ -25,6 +26,7 @@ const arg = (name: string, def: number) => {
 const CLUSTERS = arg('clusters', 50);
 const PER_CLUSTER = arg('canaries', 2000);
 const READS = arg('reads', 200);
+const IDLE_MS = arg('idle-ms', 10_000);
 
 const quiet: LoggerService = {
   error: m => console.error(m),
@@ -87,14 +89,22 @@ async function readBench(clusters: number, perCluster: number) {
 
 async function main() {
   const f = (x: number) => x.toFixed(1);
+  // Each idle figure is taken after the same quiet stretch without a forced GC, so V8's own memory reducer (which
+  // collects and returns pages once allocation has stopped for a while) has had the same chance before and after.
+  const idle = () => new Promise(r => setTimeout(r, IDLE_MS));
+  await idle();
+  const beforeIdle = process.memoryUsage();
   gc();
   const before = process.memoryUsage();
   const { fleet, syncMs } = await loadFleet(CLUSTERS, PER_CLUSTER);
   // RSS keeps the sync's high-water mark (V8 and malloc rarely give pages back), so it is reported without and with
   // a forced GC; the heap after a GC is what the fleet retains.
   const synced = process.memoryUsage();
+  await idle();
+  const settled = process.memoryUsage();
   gc();
   const loaded = process.memoryUsage();
+  const spacesAfterGc = v8.getHeapSpaceStatistics().filter(sp => sp.space_size > 1024 * 1024);
   const rows = [...fleet.summaries()].length;
   await fleet.stop();
   const size = syntheticObjectBytes();
@@ -103,10 +113,14 @@ async function main() {
   console.log('| measure | value |\n| --- | --- |');
   console.log(`| RSS before loading (baseline, same process) | ${mib(before.rss)} MiB (heap used ${mib(before.heapUsed)} MiB) |`);
   console.log(`| RSS right after the cold sync (no forced GC) | ${mib(synced.rss)} MiB (heap used ${mib(synced.heapUsed)} / total ${mib(synced.heapTotal)} MiB) |`);
+  console.log(`| RSS ${IDLE_MS / 1000} s idle before loading / after the sync settled (no forced GC either time) | ${mib(beforeIdle.rss)} / ${mib(settled.rss)} MiB (heap used ${mib(settled.heapUsed)} / total ${mib(settled.heapTotal)} MiB after) |`);
   console.log(`| RSS with the fleet loaded (after GC) | ${mib(loaded.rss)} MiB |`);
   console.log(`| of which added by the fleet | ${mib(loaded.rss - before.rss)} MiB (${(loaded.rss / before.rss).toFixed(2)}× baseline) |`);
   console.log(`| JS heap used / total (after GC) | ${mib(loaded.heapUsed)} / ${mib(loaded.heapTotal)} MiB |`);
   console.log(`| cold sync of all clusters (in process, no network) | ${(syncMs / 1000).toFixed(1)} s |`);
+  // Where the committed but unused heap is: per V8 space, after the GC above.
+  console.log('\n| V8 space (after GC) | used MiB | committed MiB |\n| --- | --- | --- |');
+  for (const sp of spacesAfterGc) console.log(`| ${sp.space_name} | ${mib(sp.space_used_size)} | ${mib(sp.space_size)} |`);
   gc();
 
   const base = await readBench(1, PER_CLUSTER);
