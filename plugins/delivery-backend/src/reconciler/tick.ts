@@ -108,7 +108,9 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
   const eventSink = notifications
     ? forwardingEvents(deps.writer, e => notifications.event(canary, e), deps.now)
     : deps.writer;
-  const writer = new RecordingWriter(eventSink, () => deps.canWrite() && !req.stop.aborted, reader);
+  // Leading and not stopped: every write, and every alert, asks the same question.
+  const mayWrite = () => deps.canWrite() && !req.stop.aborted;
+  const writer = new RecordingWriter(eventSink, mayWrite, reader);
   const factory = new RouterFactory({
     reader,
     writer,
@@ -177,7 +179,7 @@ export async function runTick(deps: TickDeps, req: TickRequest): Promise<TickRes
     callHook: postEffects.callHook,
     now: deps.now,
     onAlert: a => {
-      if (notifications && deps.canWrite() && !req.stop.aborted) notifications.alert(canary, a);
+      if (notifications && mayWrite()) notifications.alert(canary, a);
       else logger.info(`canary ${req.namespace}/${req.name} alert (${a.severity}): ${a.message}`);
     },
   });
