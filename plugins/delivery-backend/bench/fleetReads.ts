@@ -15,7 +15,7 @@ import * as v8 from 'node:v8';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { FleetAggregator } from '../src/fleet/aggregator';
 import { ClusterCache } from '../src/kube/cache';
-import { observedProjectorFor } from '../src/kube/projectors';
+import { OBSERVED_PROJECTION } from '../src/kube/projectors';
 import { serveFleet } from './fleetHttp';
 import { SyntheticFleetTransport, syntheticObjectBytes } from './fleetSynthetic';
 
@@ -49,7 +49,7 @@ async function loadFleet(clusters: number, perCluster: number) {
       name: transport.cluster,
       controller: 'flagger',
       // As createFleet builds caches for clusters upstream Flagger reconciles.
-      cache: new ClusterCache({ transport, logger: quiet, projectorFor: observedProjectorFor }),
+      cache: new ClusterCache({ transport, logger: quiet, ...OBSERVED_PROJECTION }),
     })),
   });
   const t0 = performance.now();

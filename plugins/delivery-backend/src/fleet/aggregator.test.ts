@@ -3,7 +3,7 @@ import { CanarySummary, canaryKey } from '@delivery/plugin-delivery-common';
 import { ClusterCache } from '../kube/cache';
 import { resourcePath } from '../kube/clusters';
 import { MemoryTransport, httpError } from '../kube/testing/memoryTransport';
-import { observedProjectorFor } from '../kube/projectors';
+import { OBSERVED_PROJECTION } from '../kube/projectors';
 import { KINDS } from '../kube/types';
 import { FleetAggregator, FleetChange, FleetSnapshot } from './aggregator';
 import { CanarySignalPublisher } from './signals';
@@ -113,7 +113,7 @@ describe('FleetAggregator', () => {
       now: () => Date.parse('2026-01-02T00:01:00Z'),
       clusters: [
         { name: 'whole', controller: 'delivery', cache: new ClusterCache({ transport: whole, logger }) },
-        { name: 'compact', controller: 'flagger', cache: new ClusterCache({ transport: compact, logger, projectorFor: observedProjectorFor }) },
+        { name: 'compact', controller: 'flagger', cache: new ClusterCache({ transport: compact, logger, ...OBSERVED_PROJECTION }) },
       ],
     });
     fleet.start();
@@ -125,6 +125,15 @@ describe('FleetAggregator', () => {
     expect(compactRow).toEqual(wholeRow);
     expect(f.canary(ref('compact'))?.spec.analysis?.metrics).toEqual([{ name: 'request-success-rate' }]);
     expect(f.canary(ref('compact'))).toEqual(f.canary(ref('whole')));
+
+    // A row rebuilt for a workload change alone (the canary kept as a record is not unpacked) still matches.
+    for (const t of [whole, compact]) t.put(KINDS.deployment, deployment('podinfo-primary', 'podinfo:6.1'));
+    const rowOf = (cluster: string) => {
+      const { cluster: _x, uid: _y, resourceVersion: _z, ...row } = f.summary(ref(cluster))!;
+      return row;
+    };
+    expect(rowOf('compact').primaryImages).toEqual(['podinfo:6.1']);
+    expect(rowOf('compact')).toEqual(rowOf('whole'));
   });
 
   it('emits one change per real change of a row and none when a watched object changes nothing shown', async () => {
@@ -140,10 +149,13 @@ describe('FleetAggregator', () => {
     t.put(KINDS.deployment, deployment('podinfo-primary', 'podinfo:6.1'));
     expect(changes).toHaveLength(1);
     expect(changes[0].summary?.primaryImages).toEqual(['podinfo:6.1']);
+    // The canary did not change, so the change carries none (the run history reads canaries from their own changes).
+    expect(changes[0].canary).toBeUndefined();
 
     t.put(KINDS.canary, canary('podinfo', { ...progressing, canaryWeight: 30 }));
     expect(changes).toHaveLength(2);
     expect(changes[1]).toMatchObject({ ref: { cluster: 'dev', namespace: NS, name: 'podinfo' }, summary: { canaryWeight: 30 } });
+    expect(changes[1].canary?.status?.canaryWeight).toBe(30);
 
     t.remove(KINDS.canary, NS, 'podinfo');
     expect(changes).toHaveLength(3);

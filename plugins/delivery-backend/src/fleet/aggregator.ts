@@ -3,15 +3,16 @@ import { Canary, CanaryRef, CanarySummary, ClusterHealth, canaryKey } from '@del
 import { ClusterConfig } from '../config';
 import { ClusterCache, ListWatchTuning, WatchSpec } from '../kube/cache';
 import { KubeHttpClient } from '../kube/clusters';
-import { observedProjectorFor, reconcilerProjectorFor } from '../kube/projectors';
+import { OBSERVED_PROJECTION, reconcilerProjectorFor } from '../kube/projectors';
 import { yieldToEventLoop } from '../kube/backoff';
 import { KINDS, KubeObject, ObjectReader } from '../kube/types';
-import { fullCanary } from '../kube/compactCanary';
+import { CanaryFacts, factsOf, fullCanary } from '../kube/compactCanary';
+import { StringPool } from '../kube/stringPool';
 import { clusterHealth } from './health';
 import { TargetLabels, kubernetesIdsOf } from './entityIndex';
 import { searchTextOf } from './fleetQuery';
 import { StringMultiMap } from './multiMap';
-import { KubeEvent, buildSummary, sameSummary, templateLabelsOf } from './summary';
+import { KubeEvent, RowContext, buildSummary, rebuildSummary, sameSummary, templateLabelsOf } from './summary';
 
 /** Every kind the aggregator watches per cluster; router CRDs may be absent, so they are optional. */
 export const FLEET_WATCHES: Array<WatchSpec & { optional?: boolean }> = [
@@ -50,8 +51,8 @@ export interface FleetSnapshot {
 }
 
 /**
- * `canary` carries what rows and the run history read (status, target, analysis shape); on observed clusters it is
- * the cached head without metrics or webhooks: read `FleetAggregator.canary(ref)` for the whole object.
+ * `canary` is the whole canary when the change came from the canary itself (or a snapshot was replaced); a row
+ * rebuilt because a workload, an event or the catalog changed carries none, since the canary did not change.
  */
 export type FleetChange = { ref: CanaryRef; summary?: CanarySummary; canary?: Canary };
 
@@ -81,6 +82,8 @@ interface ClusterState {
   /** `<ns>/<canary>` → events by event name. */
   events: Map<string, Map<string, KubeEvent>>;
   snapshotRows?: Map<string, CanarySummary>;
+  /** Shares the strings rows repeat (namespace, provider, kind, phase, message) across this cluster's rows. */
+  pool: StringPool;
 }
 
 const nsName = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
@@ -119,6 +122,7 @@ export class FleetAggregator {
         targets: new StringMultiMap(),
         events: new Map(),
         snapshotRows: o.snapshot ? snapshotRows : undefined,
+        pool: new StringPool(),
       });
     }
   }
@@ -258,16 +262,18 @@ export class FleetAggregator {
     const canaries = watches.get(KINDS.canary)!;
     this.unsubscribe.push(
       canaries.subscribe(e => {
-        const c = e.object as unknown as Canary;
-        const ns = c.metadata.namespace ?? '';
-        const old = e.old as unknown as Canary | undefined;
-        if (old) this.untrackTarget(st, old);
+        const { name } = e.object.metadata;
+        const ns = e.object.metadata.namespace ?? '';
+        if (e.old) st.targets.remove(nsName(ns, factsOf(e.old).targetName), name);
         if (e.type === 'delete') {
-          this.remove(st, ns, c.metadata.name);
+          this.remove(st, ns, name);
           return;
         }
-        this.trackTarget(st, c);
-        this.recompute(st, ns, c.metadata.name);
+        // The whole canary as projected: an observed cluster's store keeps only a record of it.
+        const canary = (e.projected ?? e.object) as unknown as Canary;
+        const facts = factsOf(e.object);
+        st.targets.add(nsName(ns, facts.targetName), name);
+        this.recompute(st, ns, name, { canary, facts });
       }),
     );
     // Rows are built from canaries, their workloads and events: the snapshot stays until all of those have listed,
@@ -284,7 +290,7 @@ export class FleetAggregator {
       for (const [key, s] of st.rows) {
         const old = stale.get(key);
         if (!old || !sameSummary(old, s)) {
-          this.emit({ ref: s, summary: s, canary: canaries.get(s.namespace, s.name) as unknown as Canary });
+          this.emit({ ref: s, summary: s, canary: fullCanary(canaries.get(s.namespace, s.name)) });
         }
       }
     };
@@ -320,14 +326,6 @@ export class FleetAggregator {
     );
   }
 
-  private trackTarget(st: ClusterState, c: Canary) {
-    st.targets.add(nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? ''), c.metadata.name);
-  }
-
-  private untrackTarget(st: ClusterState, c: Canary) {
-    st.targets.remove(nsName(c.metadata.namespace, c.spec?.targetRef?.name ?? ''), c.metadata.name);
-  }
-
   private remove(st: ClusterState, ns: string, name: string) {
     const key = nsName(ns, name);
     const had = st.rows.delete(key);
@@ -336,32 +334,46 @@ export class FleetAggregator {
     if (had && !st.snapshotRows) this.emit({ ref: { cluster: st.source.name, namespace: ns, name } });
   }
 
-  private recompute(st: ClusterState, ns: string, name: string) {
-    const { cache } = st.source;
-    const canary = cache.informer(KINDS.canary)?.get(ns, name) as Canary | undefined;
-    if (!canary) return;
-    const targetName = canary.spec?.targetRef?.name ?? '';
-    const target = this.workload(st, ns, canary.spec?.targetRef?.kind, targetName);
-    const primary = this.workload(st, ns, canary.spec?.targetRef?.kind, `${targetName}-primary`);
+  /**
+   * Builds a canary's row: from the whole canary when it changed (`changed`), else from its previous row and the
+   * cached facts, so a workload or event change never unpacks the canary.
+   */
+  private recompute(st: ClusterState, ns: string, name: string, changed?: { canary: Canary; facts: CanaryFacts }) {
+    const stored = st.source.cache.informer(KINDS.canary)?.get(ns, name);
+    if (!stored) return;
+    const key = nsName(ns, name);
+    const prev = st.rows.get(key);
+    const facts = changed?.facts ?? factsOf(stored);
+    const target = this.workload(st, ns, facts.targetKind, facts.targetName);
+    const primary = this.workload(st, ns, facts.targetKind, `${facts.targetName}-primary`);
     const labels = labelsOf(ns, target);
     const match = this.o.entities?.match(labels);
-    const summary = buildSummary({
-      cluster: st.source.name,
-      canary,
+    const ctx: RowContext = {
       target,
       primary,
-      events: [...(st.events.get(nsName(ns, name))?.values() ?? [])],
+      events: [...(st.events.get(key)?.values() ?? [])],
       entityRefs: match?.entityRefs,
       now: this.now(),
-    });
-    const key = nsName(ns, name);
+    };
+    let summary: CanarySummary;
+    if (changed || !prev) {
+      const canary = changed?.canary ?? fullCanary(stored)!;
+      summary = buildSummary({ ...ctx, cluster: st.source.name, canary, facts });
+      const { pool } = st;
+      summary.namespace = pool.intern(summary.namespace);
+      summary.provider = pool.intern(summary.provider);
+      summary.targetKind = pool.intern(summary.targetKind);
+      summary.phase = pool.intern(summary.phase);
+    } else {
+      summary = rebuildSummary(prev, facts, ctx);
+    }
+    summary.message = st.pool.intern(summary.message);
     if (match?.owners.length) st.owners.set(key, match.owners);
     else st.owners.delete(key);
     this.setIds(st, key, kubernetesIdsOf(labels));
-    const prev = st.rows.get(key);
     st.rows.set(key, summary);
     if (!st.snapshotRows && (!prev || !sameSummary(prev, summary))) {
-      this.emit({ ref: summary, summary, canary });
+      this.emit({ ref: summary, summary, canary: changed?.canary });
     }
   }
 
@@ -411,7 +423,7 @@ export function createFleet(options: CreateFleetOptions): { fleet: FleetAggregat
       logger: options.logger.child({ cluster: c.name }),
       tuning: { now: options.now, ...options.tuning },
       // The reconciler copies a target's whole pod template into its primary; where it does not run, keep less.
-      projectorFor: reconciled ? reconcilerProjectorFor : observedProjectorFor,
+      ...(reconciled ? { projectorFor: reconcilerProjectorFor } : OBSERVED_PROJECTION),
     });
     caches.set(c.name, cache);
     return {

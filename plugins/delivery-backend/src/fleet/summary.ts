@@ -6,10 +6,11 @@ import {
   effectiveAnalysis,
   isAnalysisSkipped,
   maxWeightOf,
-  parseDurationSeconds,
   strategyOf,
 } from '@delivery/plugin-delivery-common';
+import { CanaryFacts, canaryFacts } from '../kube/compactCanary';
 import { KubeObject } from '../kube/types';
+import { WorkloadRecord } from './workloadRecord';
 
 /** A Kubernetes core/v1 Event as the cache keeps it (see kube/projectors.ts). */
 export interface KubeEvent extends KubeObject {
@@ -30,6 +31,8 @@ type Workload = KubeObject & {
 };
 
 export function imagesOf(workload: KubeObject | undefined): string[] {
+  // A cached record's own image list, shared with the row (rows are never changed in place).
+  if (workload instanceof WorkloadRecord && workload.images.every(Boolean)) return workload.images as string[];
   const containers = (workload as Workload | undefined)?.spec?.template?.spec?.containers ?? [];
   const images = containers.map(c => c.image);
   // `map` sizes its result exactly; `filter` grows one by pushing (room for 17), and every row keeps two of these.
@@ -59,16 +62,14 @@ const ACTIVE: CanaryPhase[] = ['Initializing', 'Progressing', 'Promoting', 'Fina
 const ATTENTION: CanaryPhase[] = ['Failed', 'Waiting', 'WaitingPromotion'];
 
 /**
- * An active run is stuck when its status was not written for longer than the progress deadline plus one interval:
- * a live controller writes status at least once per tick while a run is active.
+ * An active run is stuck when its status was not written for longer than the progress deadline plus one interval
+ * (`CanaryFacts.stuckAfterSeconds`): a live controller writes status at least once per tick while a run is active.
  */
-export function isStuck(canary: Canary, now: number): boolean {
-  const phase = canary.status?.phase ?? '';
+export function isStuck(phase: CanaryPhase, lastTransitionTime: string | undefined, stuckAfterSeconds: number, now: number): boolean {
   if (!ACTIVE.includes(phase)) return false;
-  const last = Date.parse(canary.status?.lastTransitionTime ?? '');
+  const last = Date.parse(lastTransitionTime ?? '');
   if (Number.isNaN(last)) return false;
-  const deadline = (canary.spec.progressDeadlineSeconds ?? 600) + (parseDurationSeconds(effectiveAnalysis(canary.spec)?.interval) ?? 60);
-  return now - last > deadline * 1000;
+  return now - last > stuckAfterSeconds * 1000;
 }
 
 /** Whole seconds since the epoch, or undefined when unparsable: Kubernetes times mix second and micro precision. */
@@ -104,15 +105,21 @@ export function controllerMessage(
   return latest.message;
 }
 
-export interface SummaryInput {
-  cluster: string;
-  canary: Canary;
+/** What a row is built from besides the canary: its workloads, events and catalog entities, and the time. */
+export interface RowContext {
   target?: KubeObject;
   primary?: KubeObject;
   /** Events of this canary, any order. */
   events: KubeEvent[];
   entityRefs?: string[];
   now: number;
+}
+
+export interface SummaryInput extends RowContext {
+  cluster: string;
+  canary: Canary;
+  /** The canary's facts when the caller has them already (a cached record shares its strings with the row). */
+  facts?: CanaryFacts;
 }
 
 /** The fleet row of one canary, derived from the cached objects only. */
@@ -122,11 +129,10 @@ export function buildSummary(input: SummaryInput): CanarySummary {
   const status = canary.status ?? {};
   const analysis = effectiveAnalysis(spec) ?? {};
   const strategy = strategyOf(spec);
-  const phase = status.phase ?? '';
-  const promoted = status.conditions?.find(c => c.type === 'Promoted');
-  const message = controllerMessage(promoted, input.events);
   const weightBased = strategy === 'canary' || strategy === 'canary-mirroring';
-  return {
+  const facts = input.facts ?? canaryFacts(canary);
+  // The fields the row shows of the canary itself; `rebuildSummary` takes them from the previous row.
+  const own: CanarySummary = {
     cluster: input.cluster,
     namespace: canary.metadata.namespace ?? '',
     name: canary.metadata.name,
@@ -136,22 +142,57 @@ export function buildSummary(input: SummaryInput): CanarySummary {
     analysisSkipped: isAnalysisSkipped(spec),
     provider: spec.provider ?? '',
     targetKind: spec.targetRef?.kind ?? 'Deployment',
-    targetName: spec.targetRef?.name ?? '',
-    phase,
+    targetName: facts.targetName,
+    phase: status.phase ?? '',
     canaryWeight: status.canaryWeight ?? 0,
     iterations: status.iterations ?? 0,
     failedChecks: status.failedChecks ?? 0,
     threshold: analysis.threshold && analysis.threshold > 0 ? analysis.threshold : 1,
     maxWeight: weightBased ? maxWeightOf(analysis) : undefined,
     totalIterations: weightBased ? undefined : Math.max(1, analysis.iterations ?? 10),
-    primaryImages: imagesOf(input.primary),
-    canaryImages: imagesOf(input.target),
+    primaryImages: [],
+    canaryImages: [],
     lastTransitionTime: status.lastTransitionTime,
-    message,
     suspended: Boolean(spec.suspend),
-    needsAttention: ATTENTION.includes(phase) || isStuck(canary, now),
-    entityRefs: input.entityRefs,
+    needsAttention: false,
     updatedAt: status.lastTransitionTime ?? canary.metadata.creationTimestamp ?? new Date(now).toISOString(),
+  };
+  return rebuildSummary(own, facts, input);
+}
+
+/**
+ * A row rebuilt after its workloads, events or entities changed but not its canary: the canary's own fields come
+ * from the previous row and `facts`, so the canary is not read (an observed cluster keeps it deflated).
+ */
+export function rebuildSummary(prev: CanarySummary, facts: CanaryFacts, ctx: RowContext): CanarySummary {
+  // One literal with every field in one order: rows share one hidden class, and a row is compared field by field.
+  return {
+    cluster: prev.cluster,
+    namespace: prev.namespace,
+    name: prev.name,
+    uid: prev.uid,
+    resourceVersion: prev.resourceVersion,
+    strategy: prev.strategy,
+    analysisSkipped: prev.analysisSkipped,
+    provider: prev.provider,
+    targetKind: prev.targetKind,
+    targetName: prev.targetName,
+    phase: prev.phase,
+    canaryWeight: prev.canaryWeight,
+    iterations: prev.iterations,
+    failedChecks: prev.failedChecks,
+    threshold: prev.threshold,
+    maxWeight: prev.maxWeight,
+    totalIterations: prev.totalIterations,
+    primaryImages: imagesOf(ctx.primary),
+    canaryImages: imagesOf(ctx.target),
+    lastTransitionTime: prev.lastTransitionTime,
+    message: controllerMessage({ message: facts.promotedMessage, lastUpdateTime: facts.promotedUpdateTime }, ctx.events),
+    suspended: prev.suspended,
+    needsAttention:
+      ATTENTION.includes(prev.phase) || isStuck(prev.phase, prev.lastTransitionTime, facts.stuckAfterSeconds, ctx.now),
+    entityRefs: ctx.entityRefs,
+    updatedAt: prev.updatedAt,
   };
 }
 

@@ -3,7 +3,6 @@ import type { KubeObject } from '../kube/types';
 
 /** The fields of a workload the fleet reads, flat: what `WorkloadRecord.from` takes apart. */
 export interface WorkloadFields {
-  apiVersion: string;
   kind: string;
   name: string;
   namespace?: string;
@@ -11,20 +10,26 @@ export interface WorkloadFields {
   labels?: Record<string, string>;
   templateLabels?: Record<string, string>;
   replicas?: number;
-  /** Container names and images, alternating: [name0, image0, name1, image1, …]. */
-  containers: Array<string | undefined>;
+  /** Container names, an array shared by every workload with the same names (see `StringPool.list`). */
+  containerNames: ReadonlyArray<string | undefined>;
+  /** Container images in the same order; rows show this very array, so it is never changed in place. */
+  images: ReadonlyArray<string | undefined>;
   status: WorkloadCounts;
 }
 
-/** The replica counts of a Deployment's or DaemonSet's status that the fleet shows. */
+/** The replica counts of a Deployment's or DaemonSet's status that the fleet shows (ready of how many, updated). */
 export interface WorkloadCounts {
   replicas?: number;
   readyReplicas?: number;
   updatedReplicas?: number;
-  availableReplicas?: number;
-  observedGeneration?: number;
   numberReady?: number;
   desiredNumberScheduled?: number;
+  updatedNumberScheduled?: number;
+}
+
+/** Numbers up to 2^31 - 1 are stored inside the object; longer decimals and anything else stay strings. */
+function compactVersion(rv: string | undefined): string | number | undefined {
+  return rv !== undefined && /^[1-9][0-9]{0,8}$/.test(rv) ? Number(rv) : rv;
 }
 
 /**
@@ -36,51 +41,55 @@ export interface WorkloadCounts {
  */
 export class WorkloadRecord implements KubeObject {
   [key: string]: unknown;
-  readonly apiVersion: string;
+  /** Only apps/v1 workloads are kept as records: the version is not stored per object. */
   readonly kind: string;
   readonly name: string;
   readonly namespace?: string;
-  readonly resourceVersion?: string;
   readonly labels?: Record<string, string>;
+  readonly images: ReadonlyArray<string | undefined>;
+  /** A decimal resourceVersion is kept as a number (inline for most), any other as the string. */
+  private readonly rv?: string | number;
   private readonly templateLabels?: Record<string, string>;
   private readonly replicas?: number;
-  private readonly containers: Array<string | undefined>;
-  // Counts kept as fields (small integers are stored inline, unlike a status object of their own).
-  private readonly sReplicas?: number;
+  private readonly containerNames: ReadonlyArray<string | undefined>;
+  // Counts kept as fields (small integers are stored inline, unlike a status object of their own), named for what
+  // they mean in both kinds: Deployment replicas / readyReplicas / updatedReplicas, DaemonSet
+  // desiredNumberScheduled / numberReady / updatedNumberScheduled.
+  private readonly sTotal?: number;
   private readonly sReady?: number;
   private readonly sUpdated?: number;
-  private readonly sAvailable?: number;
-  private readonly sObservedGeneration?: number;
-  private readonly sNumberReady?: number;
-  private readonly sDesired?: number;
 
   constructor(f: WorkloadFields) {
-    this.apiVersion = f.apiVersion;
     this.kind = f.kind;
     this.name = f.name;
     this.namespace = f.namespace;
-    this.resourceVersion = f.resourceVersion;
+    this.rv = compactVersion(f.resourceVersion);
     this.labels = f.labels;
     this.templateLabels = f.templateLabels;
     this.replicas = f.replicas;
-    this.containers = f.containers;
-    this.sReplicas = f.status.replicas;
-    this.sReady = f.status.readyReplicas;
-    this.sUpdated = f.status.updatedReplicas;
-    this.sAvailable = f.status.availableReplicas;
-    this.sObservedGeneration = f.status.observedGeneration;
-    this.sNumberReady = f.status.numberReady;
-    this.sDesired = f.status.desiredNumberScheduled;
+    this.containerNames = f.containerNames;
+    this.images = f.images;
+    const daemonSet = f.kind === 'DaemonSet';
+    this.sTotal = daemonSet ? f.status.desiredNumberScheduled : f.status.replicas;
+    this.sReady = daemonSet ? f.status.numberReady : f.status.readyReplicas;
+    this.sUpdated = daemonSet ? f.status.updatedNumberScheduled : f.status.updatedReplicas;
   }
 
   get metadata(): ObjectMeta {
     return this as unknown as ObjectMeta;
   }
 
+  get resourceVersion(): string | undefined {
+    return typeof this.rv === 'number' ? String(this.rv) : this.rv;
+  }
+
   get spec() {
-    const containers: Array<{ name?: string; image?: string }> = [];
-    for (let i = 0; i < this.containers.length; i += 2) containers.push({ name: this.containers[i], image: this.containers[i + 1] });
+    const containers = this.images.map((image, i) => ({ name: this.containerNames[i], image }));
     return { replicas: this.replicas, template: { metadata: { labels: this.templateLabels }, spec: { containers } } };
+  }
+
+  get apiVersion(): string {
+    return 'apps/v1';
   }
 
   get status(): WorkloadCounts {
@@ -88,13 +97,10 @@ export class WorkloadRecord implements KubeObject {
     const put = (k: keyof WorkloadCounts, v: number | undefined) => {
       if (v !== undefined) out[k] = v;
     };
-    put('replicas', this.sReplicas);
-    put('readyReplicas', this.sReady);
-    put('updatedReplicas', this.sUpdated);
-    put('availableReplicas', this.sAvailable);
-    put('observedGeneration', this.sObservedGeneration);
-    put('numberReady', this.sNumberReady);
-    put('desiredNumberScheduled', this.sDesired);
+    const daemonSet = this.kind === 'DaemonSet';
+    put(daemonSet ? 'desiredNumberScheduled' : 'replicas', this.sTotal);
+    put(daemonSet ? 'numberReady' : 'readyReplicas', this.sReady);
+    put(daemonSet ? 'updatedNumberScheduled' : 'updatedReplicas', this.sUpdated);
     return out;
   }
 

@@ -24,6 +24,8 @@ export interface ClusterCacheOptions {
   tuning?: ListWatchTuning;
   /** How objects of each kind are shrunk before they are stored; defaults to `projectorFor`. */
   projectorFor?: (kind: ResourceKind) => Projector;
+  /** What the store keeps of each kind's projected objects, where that is less (see `ListWatchOptions.compactor`). */
+  compactorFor?: (kind: ResourceKind) => Projector | undefined;
 }
 
 export function kindKey(kind: ResourceKind): string {
@@ -57,6 +59,7 @@ export class ClusterCache implements ObjectReader {
       fieldSelector: spec.fieldSelector,
       labelSelector: spec.labelSelector,
       projector: (this.opts.projectorFor ?? projectorFor)(spec.kind),
+      compactor: this.opts.compactorFor?.(spec.kind),
       logger: this.opts.logger,
       ...this.opts.tuning,
     });

@@ -1,7 +1,6 @@
 import { Canary } from '@delivery/plugin-delivery-common';
-import { buildSummary } from '../fleet/summary';
-import { decideRun } from '../history/runTracker';
-import { canaryHead, compactCanaryProjector, fullCanary } from './compactCanary';
+import { KubeEvent, RowContext, buildSummary, rebuildSummary } from '../fleet/summary';
+import { CanaryRecord, canaryRecordCompactor, factsOf, fullCanary } from './compactCanary';
 import { projectorFor } from './projectors';
 import { KINDS, KubeObject } from './types';
 
@@ -57,29 +56,66 @@ const variants: Array<[string, Canary]> = [
   ['stuck (old transition)', { ...base, status: { ...base.status, lastTransitionTime: '2025-12-01T00:00:00Z' } }],
 ];
 
-describe('compact canaries', () => {
-  const project = compactCanaryProjector(projectorFor(KINDS.canary));
+const warning = (message: string, time: string): KubeEvent => ({
+  apiVersion: 'v1',
+  kind: 'Event',
+  metadata: { name: `e-${time}`, namespace: 'shop' },
+  type: 'Warning',
+  reason: 'Synced',
+  message,
+  lastTimestamp: time,
+});
+const workload = (name: string, image: string): KubeObject =>
+  ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'shop', labels: { app: name } },
+    spec: { template: { spec: { containers: [{ name: 'app', image }] } } },
+  }) as KubeObject;
 
-  it.each(variants)('%s: the head builds the same fleet row and run actions as the whole canary', (_name, canary) => {
-    const head = canaryHead(canary);
-    const row = (c: Canary) =>
-      buildSummary({ cluster: 'c', canary: c, events: [], now: Date.parse('2026-01-01T00:12:00Z') });
-    expect(row(head)).toEqual(row(canary));
-    expect(decideRun(undefined, head, row(head), 'now')).toEqual(decideRun(undefined, canary, row(canary), 'now'));
+describe('compact canaries', () => {
+  const compact = (c: Canary) => canaryRecordCompactor()(projectorFor(KINDS.canary)(c as unknown as KubeObject));
+  const before: RowContext = { events: [], now: Date.parse('2026-01-01T00:10:30Z') };
+  const after: RowContext = {
+    target: workload('podinfo', 'podinfo:2'),
+    primary: workload('podinfo-primary', 'podinfo:1'),
+    events: [warning('halt: metrics server unreachable', '2026-01-01T00:11:00Z')],
+    entityRefs: ['component:default/podinfo'],
+    now: Date.parse('2026-01-01T00:12:00Z'),
+  };
+
+  it.each(variants)('%s: a row rebuilt from the previous row and the record equals one built from the whole canary', (_name, canary) => {
+    const record = compact(canary);
+    const previous = buildSummary({ ...before, cluster: 'c', canary });
+    const rebuilt = rebuildSummary(previous, factsOf(record), after);
+    expect(rebuilt).toEqual(buildSummary({ ...after, cluster: 'c', canary }));
+    // The same with no events: the message is the Promoted condition's.
+    expect(rebuildSummary(previous, factsOf(record), { ...after, events: [] })).toEqual(
+      buildSummary({ ...after, events: [], cluster: 'c', canary }),
+    );
   });
 
-  it('leaves metrics, webhooks, labels and other conditions out of the head', () => {
-    const head = canaryHead(base);
-    expect(head.spec.analysis).toEqual({ interval: '30s', threshold: 3, maxWeight: 40, stepWeight: 20 });
-    expect(head.metadata.labels).toBeUndefined();
-    expect(head.status?.trackedConfigs).toBeUndefined();
+  it('keeps identity and row facts as fields and everything else only deflated', () => {
+    const record = compact(base) as CanaryRecord;
+    expect(record).toBeInstanceOf(CanaryRecord);
+    expect(record.metadata).toMatchObject({ name: 'podinfo', namespace: 'shop', uid: 'u-1', resourceVersion: '42' });
+    expect(factsOf(record)).toMatchObject({
+      targetKind: 'Deployment',
+      targetName: 'podinfo',
+      promotedMessage: 'New revision detected',
+      promotedUpdateTime: '2026-01-01T00:09:00Z',
+      stuckAfterSeconds: 90,
+    });
+    expect(Object.keys(record)).not.toEqual(expect.arrayContaining(['spec']));
+    expect(Object.keys(record)).not.toEqual(expect.arrayContaining(['status']));
   });
 
   it('inflates to the whole projected canary, without the last-applied annotation', () => {
-    const stored = project(base as unknown as KubeObject);
-    expect(typeof (stored as { packed?: unknown }).packed).toBe('string');
+    const stored = compact(base);
     const { 'kubectl.kubernetes.io/last-applied-configuration': _dropped, ...annotations } = base.metadata.annotations!;
-    expect(fullCanary(stored)).toEqual({ ...base, metadata: { ...base.metadata, annotations } });
+    const whole = { ...base, metadata: { ...base.metadata, annotations } };
+    expect(fullCanary(stored)).toEqual(whole);
+    expect(JSON.parse(JSON.stringify(stored))).toEqual(whole);
   });
 
   it('hands back a canary kept whole as it is', () => {
@@ -89,6 +125,6 @@ describe('compact canaries', () => {
 
   it('keeps non-ASCII text intact through deflate', () => {
     const c = { ...base, metadata: { ...base.metadata, annotations: { note: 'déploiement 🚀 ünïcode' } } };
-    expect(fullCanary(project(c as unknown as KubeObject))?.metadata.annotations).toEqual({ note: 'déploiement 🚀 ünïcode' });
+    expect(fullCanary(compact(c))?.metadata.annotations).toEqual({ note: 'déploiement 🚀 ünïcode' });
   });
 });

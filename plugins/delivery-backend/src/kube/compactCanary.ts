@@ -1,17 +1,22 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { Canary, CanarySpec, CanaryStatus } from '@delivery/plugin-delivery-common';
+import {
+  Canary,
+  CanarySpec,
+  ObjectMeta,
+  effectiveAnalysis,
+  parseDurationSeconds,
+} from '@delivery/plugin-delivery-common';
 import type { Projector } from './listWatch';
 import { StringPool } from './stringPool';
 import { KubeObject } from './types';
 
 /**
- * Canaries of observed clusters are kept in two parts: a head with what rows, run history and target tracking read
- * on every change, and the whole object deflated into a string for the details view, its YAML and the actions,
- * which read one canary at a time. A cached canary as parsed JSON is several KiB of small objects; the two parts
- * are a fraction of that.
+ * Canaries of observed clusters are kept as a `CanaryRecord`: the whole object deflated into a string, for the
+ * details view, its YAML and the actions, which read one canary at a time, plus the few fields the fleet reads when
+ * something else changes (a workload, an event) and the row is rebuilt. Whatever a row shows of the canary itself is
+ * in the row: rows are built from the whole canary, which every change event carries (see `ListWatchOptions.compactor`),
+ * so the record keeps no copy of it. A cached canary as parsed JSON is several KiB of small objects.
  */
-export type CompactCanary = Canary & { packed: string };
-
 /**
  * Field names and values most Canaries share, so each deflated canary refers to them instead of repeating them.
  * Deflate looks back into this text: the most common strings go last.
@@ -42,80 +47,96 @@ const DICTIONARY = Buffer.from(
  */
 const ZLIB = { dictionary: DICTIONARY, windowBits: 12, memLevel: 5, level: 4 };
 
-/** Copies the fields of `src` named in `keys` that are set: an unset field would still take a slot per canary. */
-function pick<T extends object, K extends keyof T>(src: T | undefined, keys: readonly K[]): Pick<T, K> | undefined {
-  if (!src) return undefined;
-  const out = {} as Pick<T, K>;
-  for (const k of keys) if (src[k] !== undefined) out[k] = src[k];
-  return out;
+/**
+ * The facts a fleet row needs of its canary beyond the fields it shows, so a row can be rebuilt when only a workload
+ * or an event changed without unpacking the canary.
+ */
+export interface CanaryFacts {
+  targetKind?: string;
+  targetName: string;
+  /** The Promoted condition's message and update time: with the events they decide the row's message. */
+  promotedMessage?: string;
+  promotedUpdateTime?: string;
+  /** An active run with no status write for longer than this is stuck (progress deadline plus one interval). */
+  stuckAfterSeconds: number;
 }
 
-const ANALYSIS_KEYS = ['interval', 'threshold', 'maxWeight', 'stepWeight', 'stepWeights', 'iterations', 'mirror', 'match'] as const;
-
-/** What buildSummary, the run tracker and target tracking read of a canary; keep in step with them (tested). */
-export function canaryHead(c: Canary): Canary {
-  const spec: CanarySpec = c.spec ?? ({} as CanarySpec);
-  const status: CanaryStatus | undefined = c.status;
-  const promoted = status?.conditions?.find(x => x.type === 'Promoted');
-  const head = {
-    apiVersion: c.apiVersion,
-    kind: c.kind,
-    metadata: pick(c.metadata, ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp']),
-    spec: {
-      ...pick(spec, ['provider', 'targetRef', 'progressDeadlineSeconds', 'skipAnalysis', 'suspend']),
-      service: pick(spec.service, ['name', 'port']),
-      ...(spec.analysis ? { analysis: pick(spec.analysis, ANALYSIS_KEYS) } : {}),
-      ...(spec.canaryAnalysis ? { canaryAnalysis: pick(spec.canaryAnalysis, ANALYSIS_KEYS) } : {}),
-    },
-  } as Canary;
-  if (status) {
-    head.status = pick(status, ['phase', 'canaryWeight', 'iterations', 'failedChecks', 'lastAppliedSpec', 'lastTransitionTime']);
-    if (promoted) head.status!.conditions = [pick(promoted, ['type', 'status', 'message', 'lastUpdateTime'])!];
-  }
-  return head;
-}
-
-/** The head's strings that repeat across canaries (namespace, provider, kinds, phase, messages), shared. */
-function internHead(head: Canary, pool: StringPool): Canary {
-  const { metadata: m, spec, status } = head;
-  m.namespace = pool.intern(m.namespace);
-  spec.provider = pool.intern(spec.provider);
-  if (spec.targetRef) {
-    spec.targetRef = { ...spec.targetRef, apiVersion: pool.intern(spec.targetRef.apiVersion), kind: pool.intern(spec.targetRef.kind) };
-  }
-  const analysis = spec.analysis ?? spec.canaryAnalysis;
-  if (analysis) analysis.interval = pool.intern(analysis.interval);
-  if (status) {
-    status.phase = pool.intern(status.phase);
-    // The times are usually one instant written three times; each parsed copy is its own string. Shared only
-    // within the canary: unique values would churn the bounded pool.
-    const same = (t: string | undefined) => (t !== undefined && t === m.creationTimestamp ? m.creationTimestamp : t);
-    status.lastTransitionTime = same(status.lastTransitionTime);
-    const promoted = status.conditions?.[0];
-    if (promoted) {
-      promoted.lastUpdateTime = promoted.lastUpdateTime === status.lastTransitionTime ? status.lastTransitionTime : same(promoted.lastUpdateTime);
-      promoted.type = pool.intern(promoted.type);
-      promoted.status = pool.intern(promoted.status);
-      promoted.message = pool.intern(promoted.message);
-    }
-  }
-  return head;
-}
-
-/** Projector for Canaries of observed clusters: the head, plus the whole (already projected) object deflated. */
-export function compactCanaryProjector(base: Projector, pool = new StringPool()): Projector {
-  return obj => {
-    const full = base(obj) as unknown as Canary;
-    // latin1 keeps one byte per deflated byte in a plain string: no Buffer (and no pooled slab) per canary.
-    const packed = deflateRawSync(JSON.stringify(full), ZLIB).toString('latin1');
-    return { ...internHead(canaryHead(full), pool), packed } as unknown as KubeObject;
+export function canaryFacts(c: Canary): CanaryFacts {
+  const spec: Partial<CanarySpec> = c.spec ?? {};
+  const promoted = c.status?.conditions?.find(x => x.type === 'Promoted');
+  const interval = parseDurationSeconds(effectiveAnalysis(spec as CanarySpec)?.interval) ?? 60;
+  return {
+    targetKind: spec.targetRef?.kind,
+    targetName: spec.targetRef?.name ?? '',
+    promotedMessage: promoted?.message,
+    promotedUpdateTime: promoted?.lastUpdateTime,
+    stuckAfterSeconds: (spec.progressDeadlineSeconds ?? 600) + interval,
   };
+}
+
+/**
+ * One canary of an observed cluster, flat: its identity (the record is its own `metadata`), the facts above and the
+ * deflated whole. Strings shared with the row built from the same canary (name, target, message) are the same
+ * objects, so the record adds little beyond the deflated text.
+ */
+export class CanaryRecord implements KubeObject, CanaryFacts {
+  [key: string]: unknown;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+  readonly resourceVersion?: string;
+  readonly targetKind?: string;
+  readonly targetName: string;
+  readonly promotedMessage?: string;
+  readonly promotedUpdateTime?: string;
+  readonly stuckAfterSeconds: number;
+  readonly packed: string;
+
+  constructor(full: Canary, pool: StringPool) {
+    const m = full.metadata;
+    const facts = canaryFacts(full);
+    this.apiVersion = pool.intern(full.apiVersion);
+    this.kind = pool.intern(full.kind);
+    this.name = m.name;
+    this.namespace = pool.intern(m.namespace);
+    this.uid = m.uid;
+    this.resourceVersion = m.resourceVersion;
+    this.targetKind = pool.intern(facts.targetKind);
+    // Usually the canary's own name: one string for both.
+    this.targetName = facts.targetName === m.name ? m.name : facts.targetName;
+    this.promotedMessage = pool.intern(facts.promotedMessage);
+    const t = facts.promotedUpdateTime;
+    this.promotedUpdateTime = t === full.status?.lastTransitionTime ? full.status?.lastTransitionTime : t;
+    this.stuckAfterSeconds = facts.stuckAfterSeconds;
+    // latin1 keeps one byte per deflated byte in a plain string: no Buffer (and no pooled slab) per canary.
+    this.packed = deflateRawSync(JSON.stringify(full), ZLIB).toString('latin1');
+  }
+
+  get metadata(): ObjectMeta {
+    return this as unknown as ObjectMeta;
+  }
+
+  /** Serializes as the whole canary it stands for. */
+  toJSON(): Canary {
+    return fullCanary(this)!;
+  }
+}
+
+/** Compactor for Canaries of observed clusters (see `ListWatchOptions.compactor`). */
+export function canaryRecordCompactor(pool = new StringPool()): Projector {
+  return obj => new CanaryRecord(obj as unknown as Canary, pool) as unknown as KubeObject;
+}
+
+/** The facts of a cached canary, whether it is kept as a record or whole. */
+export function factsOf(obj: KubeObject | Canary): CanaryFacts {
+  return obj instanceof CanaryRecord ? obj : canaryFacts(obj as Canary);
 }
 
 /** The whole canary: inflated from a compact one, or the object itself when it was kept whole. */
 export function fullCanary(obj: KubeObject | Canary | undefined): Canary | undefined {
   if (!obj) return undefined;
-  const packed = (obj as Partial<CompactCanary>).packed;
-  if (typeof packed !== 'string') return obj as Canary;
-  return JSON.parse(inflateRawSync(Buffer.from(packed, 'latin1'), ZLIB).toString('utf8'));
+  if (!(obj instanceof CanaryRecord)) return obj as Canary;
+  return JSON.parse(inflateRawSync(Buffer.from(obj.packed, 'latin1'), ZLIB).toString('utf8'));
 }

@@ -18,6 +18,11 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
   object: T;
   /** The previous version for updates and deletes. */
   old?: T;
+  /**
+   * For adds and updates of a list-watch with a `compactor`: the object as projected, before the store compacted
+   * it. Only for the listeners of this event; the store does not keep it.
+   */
+  projected?: KubeObject;
 }
 
 export type Projector = (obj: KubeObject) => KubeObject;
@@ -30,6 +35,11 @@ export interface ListWatchOptions {
   fieldSelector?: string;
   /** Shrinks each object to what readers use; `metadata.managedFields` is always removed first. */
   projector?: Projector;
+  /**
+   * What the store keeps of a projected object, when that is less than readers of a change need: change events
+   * still carry the projected object (`WatchEvent.projected`), so listeners never unpack the stored form.
+   */
+  compactor?: Projector;
   logger: LoggerService;
   /** Objects per LIST page; each page is parsed in one piece, so this bounds the longest block of a sync. */
   pageSize?: number;
@@ -274,22 +284,7 @@ export class ListWatch<T extends KubeObject = KubeObject> {
         }
         throw e;
       }
-      slice.start();
-      const items = page.items ?? [];
-      for (let i = 0; i < items.length; i++) {
-        const obj = this.project({ ...items[i], apiVersion, kind: kind.kind });
-        items[i] = undefined as unknown as KubeObject; // the raw item is garbage from here, even mid-page
-        const ns = obj.metadata.namespace ?? '';
-        let names = seen.get(ns);
-        if (!names) seen.set(ns, (names = new Set()));
-        names.add(obj.metadata.name);
-        this.put(obj);
-        if (slice.due()) {
-          await yieldToEventLoop();
-          if (signal.aborted) return;
-          slice.start();
-        }
-      }
+      if (!(await this.applyPage(page.items ?? [], apiVersion, seen, slice, signal))) return;
       rv = page.metadata?.resourceVersion;
       cont = page.metadata?.continue || undefined;
       await yieldToEventLoop();
@@ -305,18 +300,50 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     this.syncListeners.forEach(l => l());
   }
 
-  /** Stores one listed object, emitting an add or an update when its resourceVersion moved. */
-  private put(obj: T) {
-    const ns = obj.metadata.namespace ?? '';
+  /** Stores one LIST page, yielding between slices; false when aborted midway. */
+  private async applyPage(
+    items: KubeObject[],
+    apiVersion: string,
+    seen: Map<string, Set<string>>,
+    slice: TimeSlice,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const { kind } = this.opts;
+    slice.start();
+    for (let i = 0; i < items.length; i++) {
+      const projected = this.project({ ...items[i], apiVersion, kind: kind.kind });
+      items[i] = undefined as unknown as KubeObject; // the raw item is garbage from here, even mid-page
+      const ns = projected.metadata.namespace ?? '';
+      let names = seen.get(ns);
+      if (!names) seen.set(ns, (names = new Set()));
+      names.add(projected.metadata.name);
+      this.put(projected);
+      if (slice.due()) {
+        await yieldToEventLoop();
+        if (signal.aborted) return false;
+        slice.start();
+      }
+    }
+    return true;
+  }
+
+  /** Stores one projected object, emitting an add or an update when its resourceVersion moved. */
+  private put(projected: T) {
+    const ns = projected.metadata.namespace ?? '';
     let byName = this.store.get(ns);
     if (!byName) this.store.set(ns, (byName = new Map()));
-    const old = byName.get(obj.metadata.name);
-    byName.set(obj.metadata.name, obj);
+    const old = byName.get(projected.metadata.name);
+    // A relist hands back every object: one whose version the store has is not compacted again.
+    if (old && old.metadata.resourceVersion === projected.metadata.resourceVersion) return;
+    const { compactor } = this.opts;
+    const obj = compactor ? (compactor(projected) as T) : projected;
+    byName.set(projected.metadata.name, obj);
+    const extra = compactor ? { projected } : {};
     if (!old) {
       this.size_++;
-      this.emit({ type: 'add', object: obj });
-    } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-      this.emit({ type: 'update', object: obj, old });
+      this.emit({ type: 'add', object: obj, ...extra });
+    } else {
+      this.emit({ type: 'update', object: obj, old, ...extra });
     }
   }
 

@@ -1,6 +1,6 @@
 import { KINDS, KubeObject, ResourceKind } from './types';
 import type { Projector } from './listWatch';
-import { compactCanaryProjector } from './compactCanary';
+import { canaryRecordCompactor } from './compactCanary';
 import { StringPool } from './stringPool';
 import { WorkloadRecord } from '../fleet/workloadRecord';
 
@@ -62,33 +62,30 @@ export function fleetWorkloadProjector(pool = new StringPool()): Projector {
     const w = obj as WorkloadShape;
     // No uid, generation or creation time: no fleet reader uses them, and at 200k workloads they cost about 25 MiB.
     const { name, namespace, resourceVersion, labels } = obj.metadata;
-    // Sized up front: an array grown by push keeps room for 17 elements, three times what the strings cost here.
     const list = w.spec?.template?.spec?.containers ?? [];
-    const containers = new Array<string | undefined>(list.length * 2);
-    list.forEach((c, i) => {
-      containers[2 * i] = pool.intern(c.name);
-      containers[2 * i + 1] = pool.intern(c.image);
-    });
+    // `map` sizes its result exactly; an array grown by push keeps room for 17 elements.
+    const images = list.map(c => pool.intern(c.image));
+    // A Flagger-generated `-primary` is matched to no entity (its target is), so its labels are not kept.
+    const owned = ownedByCanary(obj);
     const s = (w.status ?? {}) as Record<string, unknown>;
     const count = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
     return new WorkloadRecord({
-      apiVersion: obj.apiVersion,
       kind: obj.kind,
       name: pool.intern(name),
       namespace: pool.intern(namespace),
       resourceVersion,
-      labels: pool.labels(labels),
-      templateLabels: pool.labels(w.spec?.template?.metadata?.labels),
+      labels: owned ? undefined : pool.labels(labels),
+      templateLabels: owned ? undefined : pool.labels(w.spec?.template?.metadata?.labels),
       replicas: w.spec?.replicas,
-      containers,
+      containerNames: pool.list(list.map(c => c.name)),
+      images,
       status: {
         replicas: count('replicas'),
         readyReplicas: count('readyReplicas'),
         updatedReplicas: count('updatedReplicas'),
-        availableReplicas: count('availableReplicas'),
-        observedGeneration: count('observedGeneration'),
         numberReady: count('numberReady'),
         desiredNumberScheduled: count('desiredNumberScheduled'),
+        updatedNumberScheduled: count('updatedNumberScheduled'),
       },
     });
   };
@@ -118,11 +115,17 @@ export function observedProjectorFor(kind: ResourceKind): Projector {
     return fleetWorkloadProjector(new StringPool());
   }
   if (kind.group === '' && kind.kind === KINDS.service.kind) return projectServiceForFleet;
-  if (kind.group === KINDS.canary.group && kind.kind === KINDS.canary.kind) {
-    return compactCanaryProjector(projectorFor(kind), new StringPool());
-  }
   return projectorFor(kind);
 }
+
+/** Canaries of observed clusters are stored as records (kube/compactCanary.ts); other kinds as projected. */
+export function observedCompactorFor(kind: ResourceKind): Projector | undefined {
+  if (kind.group === KINDS.canary.group && kind.kind === KINDS.canary.kind) return canaryRecordCompactor(new StringPool());
+  return undefined;
+}
+
+/** How caches of clusters the fleet only observes shrink what they keep, as `ClusterCacheOptions`. */
+export const OBSERVED_PROJECTION = { projectorFor: observedProjectorFor, compactorFor: observedCompactorFor };
 
 /** True for the `<t>-primary` workloads and generated Services: objects a Canary controls. */
 function ownedByCanary(obj: KubeObject): boolean {

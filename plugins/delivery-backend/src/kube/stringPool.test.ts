@@ -20,12 +20,23 @@ describe('StringPool', () => {
     expect(pool.intern(fresh('c'))).toBe('c');
   });
 
-  it('copies label maps with shared keys and values', () => {
+  it('shares the values of a label map in place, so no copy of it is kept', () => {
     const pool = new StringPool();
+    const first = pool.intern(fresh('podinfo'));
     const labels = { app: fresh('podinfo'), 'app.kubernetes.io/name': fresh('podinfo') };
-    const copy = pool.labels(labels)!;
-    expect(copy).toEqual(labels);
-    expect(copy).not.toBe(labels);
+    const shared = pool.labels(labels)!;
+    expect(shared).toBe(labels);
+    expect(shared).toEqual({ app: 'podinfo', 'app.kubernetes.io/name': 'podinfo' });
+    expect(shared.app).toBe(first);
+    expect(shared['app.kubernetes.io/name']).toBe(first);
     expect(pool.labels(undefined)).toBeUndefined();
+  });
+
+  it('shares one frozen array for equal lists', () => {
+    const pool = new StringPool();
+    const a = pool.list([fresh('app'), fresh('sidecar')]);
+    expect(pool.list([fresh('app'), fresh('sidecar')])).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(pool.list(['app'])).not.toBe(a);
   });
 });

@@ -7,6 +7,7 @@
  */
 export class StringPool {
   private readonly seen = new Map<string, string>();
+  private readonly lists = new Map<string, ReadonlyArray<string | undefined>>();
   constructor(private readonly max = 1000) {}
 
   intern<T extends string | undefined>(s: T): T {
@@ -18,11 +19,27 @@ export class StringPool {
     return s;
   }
 
-  /** A copy of a label map whose keys and values are shared. */
+  /**
+   * One shared, frozen array for equal lists of strings (container names: almost every workload has ['app'] or a
+   * few such lists).
+   */
+  list(values: ReadonlyArray<string | undefined>): ReadonlyArray<string | undefined> {
+    const key = `\u0000list:${values.join('\u0000')}`;
+    const hit = this.lists.get(key);
+    if (hit) return hit;
+    if (this.lists.size >= this.max) this.lists.clear();
+    const shared = Object.freeze(values.map(v => this.intern(v)));
+    this.lists.set(key, shared);
+    return shared;
+  }
+
+  /**
+   * The label map itself, its values shared (keys of parsed objects are shared by the engine already). Changed in
+   * place: a map parsed from JSON is sized exactly, and a copy built key by key is not.
+   */
   labels(labels: Record<string, string> | undefined): Record<string, string> | undefined {
     if (!labels) return undefined;
-    const out: Record<string, string> = {};
-    for (const k of Object.keys(labels)) out[this.intern(k)] = this.intern(labels[k]);
-    return out;
+    for (const k of Object.keys(labels)) labels[k] = this.intern(labels[k]);
+    return labels;
   }
 }
