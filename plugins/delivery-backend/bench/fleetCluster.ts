@@ -2,13 +2,16 @@
 /**
  * Fleet benchmarks on a local control plane (tools/cluster), printed as Markdown for docs/benchmarks.md.
  *
- *   source scripts/env.sh && node_modules/.bin/sucrase-node plugins/delivery-backend/bench/fleetCluster.ts \
+ *   source scripts/env.sh && node --expose-gc node_modules/.bin/sucrase-node plugins/delivery-backend/bench/fleetCluster.ts \
  *     [--objects 10000] [--viewers 1,10,50] [--window 15] [--syncs 5] [--page-size N]
  *
  * One cluster, the aggregator connected through the e2e suites' counting proxy (packages/e2e-tests/src/lib):
  *  - `--syncs` cold syncs of `--objects` Canaries, each in a new fleet: wall time, the longest event-loop block
  *    (perf_hooks monitorEventLoopDelay) and the longest GC pause, against the same monitor over an idle stretch of
- *    the same process just before each sync (baseline), as the shared machine's load drifts;
+ *    the same process just before each sync (baseline), as the shared machine's load drifts. Before each idle
+ *    stretch the bench's own garbage is collected (with --expose-gc): creating the canaries and the previous sync's
+ *    fleet leave tens of MiB that would otherwise be marked and compacted in the middle of the measured sync (a
+ *    142 ms pause on a quiet machine, most of it not the fleet's);
  *  - API-server requests while N viewers poll the fleet page and an entity tab every 250 ms, against the same window
  *    with no viewer (baseline): requests per added viewer.
  */
@@ -88,7 +91,10 @@ async function main() {
     const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'minor mark-sweep', 4: 'mark-compact', 8: 'incremental marking', 16: 'weak callbacks' };
     const cluster_ = { name: cluster.name, url, serviceAccountToken: cluster.token, skipTLSVerify: false };
     /** One cold sync in a new fleet, after an idle stretch of the same length measured the same way (baseline). */
+    const gc = (global as { gc?: () => void }).gc;
+    if (!gc) console.error('run with node --expose-gc: without it, the setup\'s garbage is collected during the syncs');
     const coldSync = async () => {
+      gc?.();
       const idle = monitorEventLoopDelay({ resolution: 5 });
       idle.enable();
       await sleep(3000);
@@ -133,7 +139,7 @@ async function main() {
     const f1 = (x: number) => x.toFixed(1);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-    console.log(`\n### Cold sync of ${runs[0].rows} Canaries from one local API server (plus the other watched kinds, empty), ${SYNCS} syncs${PAGE_SIZE ? `, pages of ${PAGE_SIZE}` : ''}\n`);
+    console.log(`\n### Cold sync of ${runs[0].rows} Canaries from one local API server (plus the other watched kinds, empty), ${SYNCS} syncs${PAGE_SIZE ? `, pages of ${PAGE_SIZE}` : ''}${gc ? ', setup garbage collected before each' : ''}\n`);
     console.log('| sync | wall time | idle baseline: longest block / p99 (3 s before, same process) | cold sync: longest block / p99 | longest GC pause |');
     console.log('| --- | --- | --- | --- | --- |');
     runs.forEach((r, i) =>

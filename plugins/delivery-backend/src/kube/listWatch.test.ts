@@ -196,6 +196,43 @@ describe('ListWatch', () => {
     await until(() => Boolean(w.get('default', 'c8')), 'watched object');
     expect(w.list().every(o => (o.spec as { projected?: boolean }).projected)).toBe(true);
   });
+
+  it('stores the compacted form, hands listeners the projected one, and compacts a version only once', async () => {
+    let compactions = 0;
+    const compactor = (o: KubeObject) => {
+      compactions++;
+      return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, compact: true } as KubeObject;
+    };
+    const events: WatchEvent[] = [];
+    lw = new ListWatch({ transport: client, kind: KINDS.canary, logger: mockServices.logger.mock(), pageSize: 2, compactor, random: () => 0 });
+    lw.subscribe(e => events.push(e));
+    lw.start();
+    const w = lw;
+    await until(() => w.hasSynced, 'first sync');
+    expect(compactions).toBe(5);
+    expect(w.get('default', 'c1')).toMatchObject({ compact: true });
+    expect(w.get('default', 'c1')?.spec).toBeUndefined();
+    expect(events.every(e => e.type === 'add' && e.projected?.spec !== undefined && e.object !== e.projected)).toBe(true);
+
+    server.upsert('c1', { n: 10 });
+    await until(() => events.length === 6, 'the update');
+    expect(events[5]).toMatchObject({ type: 'update', projected: { spec: { n: 10 } }, object: { compact: true } });
+    expect(compactions).toBe(6);
+
+    // A relist after 410 lists every object again: only the changed one is compacted and announced.
+    server.fault = 'close';
+    server.dropWatches();
+    server.upsert('c2', { n: 20 });
+    server.compact();
+    server.fault = 'none';
+    await until(() => server.listStarts.length > 3, 'relist');
+    await until(() => w.synced && events.length === 7, 'relisted');
+    expect(events[6]).toMatchObject({ type: 'update', projected: { spec: { n: 20 } } });
+    expect(compactions).toBe(7);
+    expect(cacheView(w)).toEqual(
+      Object.fromEntries(Object.entries(server.snapshot()).map(([k, v]) => [k, { ...(v as object), spec: undefined }])),
+    );
+  });
 });
 
 describe('ListWatch relist page by page', () => {

@@ -333,8 +333,10 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     let byName = this.store.get(ns);
     if (!byName) this.store.set(ns, (byName = new Map()));
     const old = byName.get(projected.metadata.name);
+    const rv = projected.metadata.resourceVersion;
+    const same = old !== undefined && old.metadata.resourceVersion === rv;
     // A relist hands back every object: one whose version the store has is not compacted again.
-    if (old && old.metadata.resourceVersion === projected.metadata.resourceVersion) return;
+    if (same && rv !== undefined) return;
     const { compactor } = this.opts;
     const obj = compactor ? (compactor(projected) as T) : projected;
     byName.set(projected.metadata.name, obj);
@@ -342,7 +344,7 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     if (!old) {
       this.size_++;
       this.emit({ type: 'add', object: obj, ...extra });
-    } else {
+    } else if (!same) {
       this.emit({ type: 'update', object: obj, old, ...extra });
     }
   }
