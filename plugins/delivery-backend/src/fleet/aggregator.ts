@@ -65,16 +65,25 @@ export interface FleetOptions {
   snapshot?: FleetSnapshot;
 }
 
+/**
+ * One live row and what indexes it. `key` (`<ns>/<name>`) is the one copy of that string every index of the cluster
+ * holds: at 100k rows, a fresh copy per index and per rebuild cost more than the entry.
+ */
+interface RowEntry {
+  key: string;
+  row: CanarySummary;
+  /**
+   * kubernetes-id label values of the row's target when the row was built (one as the string itself), to unindex
+   * them when the target's labels change: its old labels are gone from the cache by then.
+   */
+  ids: string | string[] | undefined;
+  /** Catalog owners of the row's entities; most rows have none. */
+  owners: string[] | undefined;
+}
+
 interface ClusterState {
   source: FleetClusterSource;
-  rows: Map<string, CanarySummary>;
-  /** Rows with owners only: most have none. */
-  owners: Map<string, string[]>;
-  /**
-   * kubernetes-id label values of each row's target, to unindex them when the target's labels change (its old
-   * labels are gone from the cache by then). Only ids: the labels themselves are read from the cached target.
-   */
-  ids: StringMultiMap;
+  rows: Map<string, RowEntry>;
   /** kubernetes-id label value of a row's target → row keys, so an entity tab touches only its own rows. */
   byKubernetesId: StringMultiMap;
   /** `<ns>/<targetName>` → canary names targeting it (almost always one: an array, not a Set, per target). */
@@ -116,8 +125,6 @@ export class FleetAggregator {
       this.clusters.set(source.name, {
         source,
         rows: new Map(),
-        owners: new Map(),
-        ids: new StringMultiMap(),
         byKubernetesId: new StringMultiMap(),
         targets: new StringMultiMap(),
         events: new Map(),
@@ -186,7 +193,10 @@ export class FleetAggregator {
 
   /** Every row, live or from the snapshot for clusters that have not re-synced yet. */
   *summaries(): Iterable<CanarySummary> {
-    for (const st of this.clusters.values()) yield* (st.snapshotRows ?? st.rows).values();
+    for (const st of this.clusters.values()) {
+      if (st.snapshotRows) yield* st.snapshotRows.values();
+      else for (const entry of st.rows.values()) yield entry.row;
+    }
   }
 
   /**
@@ -200,8 +210,8 @@ export class FleetAggregator {
         continue;
       }
       for (const key of st.byKubernetesId.get(id)) {
-        const row = st.rows.get(key);
-        if (row) yield row;
+        const entry = st.rows.get(key);
+        if (entry) yield entry.row;
       }
     }
   }
@@ -215,11 +225,12 @@ export class FleetAggregator {
 
   summary(ref: CanaryRef): CanarySummary | undefined {
     const st = this.clusters.get(ref.cluster);
-    return (st?.snapshotRows ?? st?.rows)?.get(nsName(ref.namespace, ref.name));
+    const key = nsName(ref.namespace, ref.name);
+    return st?.snapshotRows ? st.snapshotRows.get(key) : st?.rows.get(key)?.row;
   }
 
   owners(ref: CanaryRef): string[] {
-    return this.clusters.get(ref.cluster)?.owners.get(nsName(ref.namespace, ref.name)) ?? NO_OWNERS;
+    return this.clusters.get(ref.cluster)?.rows.get(nsName(ref.namespace, ref.name))?.owners ?? NO_OWNERS;
   }
 
   /** The whole canary (inflated when the cache keeps it compact), for details, YAML and actions. */
@@ -236,7 +247,7 @@ export class FleetAggregator {
   targetLabels(ref: CanaryRef): TargetLabels | undefined {
     const st = this.clusters.get(ref.cluster);
     // Live rows only, as rows from the snapshot have no live target yet.
-    const row = st?.rows.get(nsName(ref.namespace, ref.name));
+    const row = st?.rows.get(nsName(ref.namespace, ref.name))?.row;
     if (!st || !row) return undefined;
     return labelsOf(row.namespace, this.workload(st, row.namespace, row.targetKind, row.targetName));
   }
@@ -272,8 +283,9 @@ export class FleetAggregator {
         // The whole canary as projected: an observed cluster's store keeps only a record of it.
         const canary = (e.projected ?? e.object) as unknown as Canary;
         const facts = factsOf(e.object);
-        st.targets.add(nsName(ns, facts.targetName), name);
-        this.recompute(st, ns, name, { canary, facts });
+        const entry = this.recompute(st, ns, name, { canary, facts });
+        // A target usually has its canary's name: then the target key is the row key, not another copy.
+        st.targets.add(entry && facts.targetName === name ? entry.key : nsName(ns, facts.targetName), name);
       }),
     );
     // Rows are built from canaries, their workloads and events: the snapshot stays until all of those have listed,
@@ -287,7 +299,7 @@ export class FleetAggregator {
       for (const [key, s] of stale) {
         if (!st.rows.has(key)) this.emit({ ref: s, summary: undefined });
       }
-      for (const [key, s] of st.rows) {
+      for (const [key, { row: s }] of st.rows) {
         const old = stale.get(key);
         if (!old || !sameSummary(old, s)) {
           this.emit({ ref: s, summary: s, canary: fullCanary(canaries.get(s.namespace, s.name)) });
@@ -311,7 +323,8 @@ export class FleetAggregator {
         const ev = e.object as KubeEvent;
         const inv = ev.involvedObject;
         if (inv?.kind !== 'Canary' || !inv.name) return;
-        const key = nsName(inv.namespace ?? ev.metadata.namespace, inv.name);
+        const evKey = nsName(inv.namespace ?? ev.metadata.namespace, inv.name);
+        const key = st.rows.get(evKey)?.key ?? evKey;
         let byName = st.events.get(key);
         if (e.type === 'delete') {
           byName?.delete(ev.metadata.name);
@@ -328,9 +341,9 @@ export class FleetAggregator {
 
   private remove(st: ClusterState, ns: string, name: string) {
     const key = nsName(ns, name);
+    const entry = st.rows.get(key);
+    if (entry) this.setIds(st, entry, []);
     const had = st.rows.delete(key);
-    st.owners.delete(key);
-    this.setIds(st, key, []);
     if (had && !st.snapshotRows) this.emit({ ref: { cluster: st.source.name, namespace: ns, name } });
   }
 
@@ -338,11 +351,17 @@ export class FleetAggregator {
    * Builds a canary's row: from the whole canary when it changed (`changed`), else from its previous row and the
    * cached facts, so a workload or event change never unpacks the canary.
    */
-  private recompute(st: ClusterState, ns: string, name: string, changed?: { canary: Canary; facts: CanaryFacts }) {
+  private recompute(
+    st: ClusterState,
+    ns: string,
+    name: string,
+    changed?: { canary: Canary; facts: CanaryFacts },
+  ): RowEntry | undefined {
     const stored = st.source.cache.informer(KINDS.canary)?.get(ns, name);
-    if (!stored) return;
-    const key = nsName(ns, name);
-    const prev = st.rows.get(key);
+    if (!stored) return undefined;
+    let entry = st.rows.get(nsName(ns, name));
+    const key = entry?.key ?? nsName(ns, name);
+    const prev = entry?.row;
     const facts = changed?.facts ?? factsOf(stored);
     const target = this.workload(st, ns, facts.targetKind, facts.targetName);
     const primary = this.workload(st, ns, facts.targetKind, `${facts.targetName}-primary`);
@@ -368,27 +387,28 @@ export class FleetAggregator {
       summary = rebuildSummary(prev, facts, ctx);
     }
     summary.message = st.pool.intern(summary.message);
-    if (match?.owners.length) st.owners.set(key, match.owners);
-    else st.owners.delete(key);
-    this.setIds(st, key, kubernetesIdsOf(labels));
-    st.rows.set(key, summary);
+    const owners = match?.owners.length ? match.owners : undefined;
+    if (entry) {
+      entry.row = summary;
+      entry.owners = owners;
+    } else {
+      entry = { key, row: summary, ids: undefined, owners };
+      st.rows.set(key, entry);
+    }
+    this.setIds(st, entry, kubernetesIdsOf(labels));
     if (!st.snapshotRows && (!prev || !sameSummary(prev, summary))) {
       this.emit({ ref: summary, summary, canary: changed?.canary });
     }
+    return entry;
   }
 
-  private setIds(st: ClusterState, key: string, ids: string[]) {
-    const oldIds = [...st.ids.get(key)];
+  private setIds(st: ClusterState, entry: RowEntry, ids: string[]) {
+    const old = entry.ids === undefined ? [] : typeof entry.ids === 'string' ? [entry.ids] : entry.ids;
     // Most recomputes come from status changes that leave the target's labels as they were.
-    if (oldIds.length === ids.length && oldIds.every((id, i) => id === ids[i])) return;
-    for (const id of oldIds) {
-      st.ids.remove(key, id);
-      st.byKubernetesId.remove(id, key);
-    }
-    for (const id of ids) {
-      st.ids.add(key, id);
-      st.byKubernetesId.add(id, key);
-    }
+    if (old.length === ids.length && old.every((id, i) => id === ids[i])) return;
+    for (const id of old) st.byKubernetesId.remove(id, entry.key);
+    for (const id of ids) st.byKubernetesId.add(id, entry.key);
+    entry.ids = ids.length === 0 ? undefined : ids.length === 1 ? ids[0] : ids;
   }
 
   private emit(change: FleetChange) {
