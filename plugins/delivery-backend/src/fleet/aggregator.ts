@@ -403,12 +403,12 @@ export class FleetAggregator {
   }
 
   private setIds(st: ClusterState, entry: RowEntry, ids: string[]) {
-    const old = entry.ids === undefined ? [] : typeof entry.ids === 'string' ? [entry.ids] : entry.ids;
+    const old = typeof entry.ids === 'string' ? [entry.ids] : entry.ids ?? [];
     // Most recomputes come from status changes that leave the target's labels as they were.
     if (old.length === ids.length && old.every((id, i) => id === ids[i])) return;
     for (const id of old) st.byKubernetesId.remove(id, entry.key);
     for (const id of ids) st.byKubernetesId.add(id, entry.key);
-    entry.ids = ids.length === 0 ? undefined : ids.length === 1 ? ids[0] : ids;
+    entry.ids = ids.length > 1 ? ids : ids[0];
   }
 
   private emit(change: FleetChange) {
