@@ -122,9 +122,11 @@ export class ListWatch<T extends KubeObject = KubeObject> {
 
   constructor(options: ListWatchOptions) {
     this.opts = {
-      // Small pages: a page is parsed whole and its raw objects live until applied, so big pages are what survives
-      // into the old generation as garbage (RSS) and what each scavenge has to copy (pauses).
-      pageSize: 100,
+      // Small pages: a page is parsed whole and its raw objects live until applied, while other list-watches take
+      // their slices, so big pages are what survives into the old generation as garbage (RSS) and what each
+      // scavenge has to copy (pauses). At 50 clusters × 2,000 canaries, pages of 25 instead of 100 left the process
+      // 325–375 MiB instead of 399–430 MiB after the sync, for four times the LIST requests of a cold sync.
+      pageSize: 25,
       sliceMs: 8,
       watchTimeoutSeconds: 300,
       minReconnectIntervalMs: 1000,
