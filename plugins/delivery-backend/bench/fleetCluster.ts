@@ -16,7 +16,6 @@
  *    with no viewer (baseline): requests per added viewer.
  */
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { LoggerService } from '@backstage/backend-plugin-api';
 // The bench is a script, not shipped code; the harness is a workspace tool package.
 // eslint-disable-next-line @backstage/no-undeclared-imports
 import { startCluster } from '@internal/cluster-harness';
@@ -24,6 +23,7 @@ import { startCluster } from '@internal/cluster-harness';
 import { WatchFaultProxy } from '../../../packages/e2e-tests/src/lib/watchFaultProxy';
 import { createFleet } from '../src/fleet/aggregator';
 import { serveFleet } from './fleetHttp';
+import { quietLogger as quiet } from './quietLogger';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,13 +36,6 @@ const SYNCS = Number(arg('syncs', '5'));
 const PAGE_SIZE = Number(arg('page-size', '0')) || undefined;
 const NS = 'bench-fleet';
 
-const quiet: LoggerService = {
-  error: m => console.error(m),
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 async function main() {
@@ -105,7 +98,7 @@ async function main() {
       const gcPauses: Array<{ ms: number; kind: string }> = [];
       const gcObserver = new PerformanceObserver(list =>
         list.getEntries().forEach(e => {
-          const kind = (e.detail as { kind?: number } | undefined)?.kind ?? 0;
+          const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
           gcPauses.push({ ms: e.duration, kind: GC_KINDS[kind] ?? `kind ${kind}` });
         }),
       );

@@ -12,11 +12,11 @@
  */
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
-import type { LoggerService } from '@backstage/backend-plugin-api';
 import { FleetAggregator } from '../src/fleet/aggregator';
 import { ClusterCache } from '../src/kube/cache';
 import { OBSERVED_PROJECTION } from '../src/kube/projectors';
 import { SyntheticFleetTransport } from './fleetSynthetic';
+import { quietLogger as quiet } from './quietLogger';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,13 +24,6 @@ const arg = (name: string, def: string) => {
 };
 const N = Number(arg('canaries', '20000'));
 const SNAPSHOT = arg('snapshot', '/tmp/fleet.heapsnapshot');
-const quiet: LoggerService = {
-  error: m => console.error(m),
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 const gc = () => (global as { gc?: () => void }).gc!();
 
 interface Snapshot {

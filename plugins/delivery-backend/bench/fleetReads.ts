@@ -12,12 +12,12 @@
  * Baselines in the same run: the same reads with one cluster, and RSS before loading.
  */
 import * as v8 from 'node:v8';
-import type { LoggerService } from '@backstage/backend-plugin-api';
 import { FleetAggregator } from '../src/fleet/aggregator';
 import { ClusterCache } from '../src/kube/cache';
 import { OBSERVED_PROJECTION } from '../src/kube/projectors';
 import { serveFleet } from './fleetHttp';
 import { SyntheticFleetTransport, syntheticObjectBytes } from './fleetSynthetic';
+import { quietLogger as quiet } from './quietLogger';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,13 +28,6 @@ const PER_CLUSTER = arg('canaries', 2000);
 const READS = arg('reads', 200);
 const IDLE_MS = arg('idle-ms', 10_000);
 
-const quiet: LoggerService = {
-  error: m => console.error(m),
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -25,7 +25,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { LoggerService } from '@backstage/backend-plugin-api';
 // The bench is a script, not shipped code; the harness is a workspace tool package.
 // eslint-disable-next-line @backstage/no-undeclared-imports
 import { startCluster } from '@internal/cluster-harness';
@@ -33,6 +32,7 @@ import { ClusterCache } from '../src/kube/cache';
 import { KubeHttpClient } from '../src/kube/clusters';
 import { KINDS } from '../src/kube/types';
 import type { MemorySample, SampleMessage } from './reconcilerProcess';
+import { quietLogger as quiet } from './quietLogger';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,13 +59,6 @@ const KCM_ARGS = [
 ];
 const NS = 'bench';
 
-const quiet: LoggerService = {
-  error: m => console.error(m),
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  child: () => quiet,
-};
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
