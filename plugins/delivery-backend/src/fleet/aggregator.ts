@@ -340,11 +340,11 @@ export class FleetAggregator {
   }
 
   private remove(st: ClusterState, ns: string, name: string) {
-    const key = nsName(ns, name);
-    const entry = st.rows.get(key);
-    if (entry) this.setIds(st, entry, []);
-    const had = st.rows.delete(key);
-    if (had && !st.snapshotRows) this.emit({ ref: { cluster: st.source.name, namespace: ns, name } });
+    const entry = st.rows.get(nsName(ns, name));
+    if (!entry) return;
+    this.setIds(st, entry, []);
+    st.rows.delete(entry.key);
+    if (!st.snapshotRows) this.emit({ ref: { cluster: st.source.name, namespace: ns, name } });
   }
 
   /**
@@ -359,8 +359,9 @@ export class FleetAggregator {
   ): RowEntry | undefined {
     const stored = st.source.cache.informer(KINDS.canary)?.get(ns, name);
     if (!stored) return undefined;
-    let entry = st.rows.get(nsName(ns, name));
-    const key = entry?.key ?? nsName(ns, name);
+    const lookup = nsName(ns, name);
+    let entry = st.rows.get(lookup);
+    const key = entry?.key ?? lookup;
     const prev = entry?.row;
     const facts = changed?.facts ?? factsOf(stored);
     const target = this.workload(st, ns, facts.targetKind, facts.targetName);

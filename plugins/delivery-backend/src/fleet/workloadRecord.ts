@@ -1,7 +1,7 @@
 import type { ObjectMeta } from '@delivery/plugin-delivery-common';
 import type { KubeObject } from '../kube/types';
 
-/** The fields of a workload the fleet reads, flat: what `WorkloadRecord.from` takes apart. */
+/** The fields of a workload the fleet reads, flat: what `fleetWorkloadProjector` hands to a `WorkloadRecord`. */
 export interface WorkloadFields {
   kind: string;
   name: string;

@@ -24,7 +24,7 @@ export class StringPool {
    * few such lists).
    */
   list(values: ReadonlyArray<string | undefined>): ReadonlyArray<string | undefined> {
-    const key = `\u0000list:${values.join('\u0000')}`;
+    const key = values.join('\u0000');
     const hit = this.lists.get(key);
     if (hit) return hit;
     if (this.lists.size >= this.max) this.lists.clear();
